@@ -1,1 +1,188 @@
-//! gateway
+//! The gateway: a stateless websocket and HTTP edge of the auction cluster.
+//!
+//! It terminates client connections ([`ws`], [`session`]), authenticates them ([`auth`]),
+//! rate-limits commands ([`ratelimit`]), routes each command to the node that owns the auction
+//! ([`routing`]), and fans each auction's events out to its local connections ([`hub`], fed by the
+//! [`sink`] actor). It keeps no auction state: killing a gateway loses no bid, and clients resume on
+//! another gateway from the last sequence number they saw.
+//!
+//! [`run`] is the whole process behind the thin `main`.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod hub;
+pub mod metrics;
+pub mod outbox;
+pub mod ratelimit;
+pub mod routing;
+pub mod session;
+pub mod sink;
+pub mod state;
+pub mod ws;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actors::cluster::{ClusterConfig, PeerSource, SessionEvent};
+use anyhow::Context;
+use axum::Router;
+use axum::routing::get;
+use telemetry::Readiness;
+use tokio::sync::watch;
+use tower_http::services::ServeDir;
+
+pub use config::GatewayConfig;
+
+use crate::auth::{AllowSignedIn, JwtAuthenticator};
+use crate::hub::Hubs;
+use crate::ratelimit::LocalLimiter;
+use crate::routing::{Routing, RoutingConfig};
+use crate::state::GatewayState;
+
+/// A running gateway's handles, for tests and the demo seeder.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    /// Routing to the cluster.
+    pub routing: Arc<Routing>,
+    /// Shared connection state.
+    pub state: Arc<GatewayState>,
+    /// The HTTP address actually bound.
+    pub http: SocketAddr,
+}
+
+/// Run a gateway until `shutdown` resolves.
+pub async fn run(
+    config: GatewayConfig,
+    metrics: Option<telemetry::PrometheusHandle>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    config
+        .validate()
+        .map_err(anyhow::Error::msg)
+        .context("invalid configuration")?;
+    crate::metrics::describe();
+    let store = actors::storage::open(&config.store)
+        .await
+        .with_context(|| format!("open the store at {}", config.store))?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    let routing = Routing::new(RoutingConfig {
+        gateway_id: config.gateway_id.clone(),
+        ..RoutingConfig::default()
+    });
+    let hubs = Hubs::new(routing.clone(), Duration::from_secs(30));
+    sink::Sink::start(&config.gateway_id, hubs.clone())
+        .await
+        .context("start the event sink")?;
+
+    let peers_store = store.clone();
+    let dynamic_peers: PeerSource = Box::new(move || {
+        let store = peers_store.clone();
+        Box::pin(async move {
+            let now = outbox::server_time();
+            store
+                .leases()
+                .await
+                .map(|leases| {
+                    leases
+                        .into_iter()
+                        .filter(|l| l.expires_at > now)
+                        .map(|l| l.addr)
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    });
+    let cluster_config = ClusterConfig {
+        name: format!("gw-{}", config.gateway_id),
+        listen_ip: config.listen_ip,
+        port: config.cluster_port,
+        advertise_host: config
+            .advertise_host
+            .clone()
+            .unwrap_or_else(|| config.listen_ip.to_string()),
+        cookie: config.cookie.clone(),
+        transitive: false,
+        seeds: config.nodes.clone(),
+        redial_every: Duration::from_millis(500),
+        max_frame_bytes: 16 * 1024 * 1024,
+    };
+    let (_cluster, mut session_events) =
+        actors::cluster::join(cluster_config, Some(dynamic_peers), stop_rx.clone())
+            .await
+            .context("join the cluster")?;
+    let routing_for_sessions = routing.clone();
+    tokio::spawn(async move {
+        while let Some(event) = session_events.recv().await {
+            if let SessionEvent::Disconnected { peer: Some(peer) } = event {
+                let node = peer.split('@').next().unwrap_or(&peer).to_string();
+                routing_for_sessions.session_closed(&node);
+            }
+        }
+    });
+    tokio::spawn(routing.clone().run_heartbeats());
+    tokio::spawn(hubs.clone().run_maintenance());
+
+    let secret = league::auth::SessionSecret::new(config.jwt_secret.as_bytes().to_vec())
+        .map_err(|error| anyhow::anyhow!("invalid JWT secret: {error}"))?;
+    let state = Arc::new(GatewayState::new(
+        config.connection(),
+        routing.clone(),
+        hubs,
+        Arc::new(JwtAuthenticator::new(secret.clone())),
+        Arc::new(AllowSignedIn),
+        Arc::new(LocalLimiter::new(
+            config.commands_per_minute,
+            config.command_burst,
+        )),
+        config.connections_per_ip,
+    ));
+
+    let readiness = Readiness::default();
+    let app = Router::new()
+        .route("/ws", get(ws::upgrade))
+        .with_state(state.clone())
+        .merge(api::router(state.clone()))
+        .merge(telemetry::ops_router(metrics, readiness.clone()))
+        .fallback_service(ServeDir::new(&config.web_dir).append_index_html_on_directories(true));
+    let listener = bind(config.http).with_context(|| format!("bind {}", config.http))?;
+    let http = listener.local_addr()?;
+    tracing::info!(gateway = %config.gateway_id, %http, store = %config.store, "gateway listening");
+
+    if config.seed_demo {
+        let routing = routing.clone();
+        let public_url = config.public_url.clone();
+        tokio::spawn(async move {
+            match demo::seed(&routing, &secret, &public_url).await {
+                Ok(invitations) => demo::print(&invitations),
+                Err(error) => tracing::error!(%error, "could not seed the demo league"),
+            }
+        });
+    }
+    readiness.set(true);
+    let serve = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown);
+    serve.await.context("http server")?;
+    readiness.set(false);
+    let _ = stop_tx.send(true);
+    Ok(())
+}
+
+/// Bind with a large accept backlog (the default 128 drops SYNs in a connect storm).
+fn bind(address: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(4096)
+}

@@ -1,0 +1,52 @@
+# Live auction drafts on a sharded actor cluster. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+.PHONY: run
+run: ## Run the whole system locally on embedded defaults (store, node, gateway) with a demo league on http://127.0.0.1:8080
+	$(CARGO) build --release --bin node --bin gateway --bin store-server
+	scripts/run-local.sh
+
+.PHONY: cluster
+cluster: ## Run 3 nodes, 2 gateways, a store server and Redis on this machine (gateways on :8080 and :8081)
+	$(CARGO) build --release --bin node --bin gateway --bin store-server
+	scripts/run-cluster.sh
+
+.PHONY: deps
+deps: ## Install what the tests need (Debian packages, npm packages), idempotently
+	scripts/install-test-deps.sh
+
+.PHONY: fmt
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+.PHONY: fmt-check
+fmt-check: ## Check formatting
+	$(CARGO) fmt --all -- --check
+
+.PHONY: lint
+lint: ## Clippy with warnings as errors
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+.PHONY: build
+build: ## Build every binary (debug)
+	$(CARGO) build --workspace --bins --locked
+
+.PHONY: unit
+unit: build ## Rust tests: rules, store conformance, actors, protocol, multi-process cluster tests
+	$(CARGO) nextest run --workspace --locked --no-fail-fast
+
+.PHONY: test
+test: deps fmt-check lint unit ## Everything CI runs (installs what it needs first)
+	@echo "all tests passed"
+
+.PHONY: bench
+bench: ## Criterion benchmarks (rules decisions, store appends)
+	$(CARGO) bench -p auction
+	$(CARGO) bench -p store

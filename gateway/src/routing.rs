@@ -1,0 +1,467 @@
+//! Finding the node that owns an auction, and calling it.
+//!
+//! The gateway knows the routers of the cluster from pg (`auction.routers`) and checks each with an
+//! application heartbeat (ractor_cluster never notices a frozen peer). An auction's preferred node is
+//! the rendezvous hash over the live, non-draining routers; the node's answer is authoritative
+//! (`NotOwner { owner }` redirects, and the redirect is remembered as a hint). A call that times out
+//! or loses its node has an unknown outcome: commands that carry an idempotency key are retried with
+//! the same key (the owner returns the original outcome), others are reported as unknown.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use auction::{AuctionId, UserId};
+use protocol::client::AuctionCommand;
+use protocol::cluster::{
+    CreateRequest, ExecuteReply, ExecuteRequest, NodeStatus, PingRequest, ROUTERS_GROUP,
+    RouterMessage, SubscribeReply, SubscribeRequest, UnsubscribeRequest, Wire, node_of_router,
+};
+use protocol::placement::preference_order;
+use ractor::rpc::CallResult;
+use ractor::{ActorCell, ActorRef};
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use crate::metrics as m;
+
+/// Routing knobs.
+#[derive(Debug, Clone)]
+pub struct RoutingConfig {
+    /// This gateway's id (for logs at the node).
+    pub gateway_id: String,
+    /// Timeout of one call to a node.
+    pub call_timeout: Duration,
+    /// How long a command may keep retrying (covers a failover).
+    pub command_deadline: Duration,
+    /// Heartbeat period.
+    pub ping_every: Duration,
+    /// Heartbeat timeout.
+    pub ping_timeout: Duration,
+    /// Consecutive missed heartbeats before a node is considered down.
+    pub ping_misses: u32,
+}
+
+impl Default for RoutingConfig {
+    fn default() -> Self {
+        RoutingConfig {
+            gateway_id: "gateway".into(),
+            call_timeout: Duration::from_millis(2_500),
+            command_deadline: Duration::from_secs(10),
+            ping_every: Duration::from_millis(500),
+            ping_timeout: Duration::from_millis(500),
+            ping_misses: 3,
+        }
+    }
+}
+
+/// A node became unreachable or started draining: hubs it owned must find the new owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeChange {
+    /// The node stopped answering (or its session closed).
+    Down(String),
+    /// The node is handing its auctions over.
+    Draining(String),
+    /// A node became reachable (a good moment to retry waiting hubs).
+    Up(String),
+}
+
+#[derive(Debug, Default)]
+struct NodeHealth {
+    misses: u32,
+    down: bool,
+    draining: bool,
+    seen: bool,
+}
+
+/// The gateway's view of the cluster, shared by every connection.
+#[derive(Debug)]
+pub struct Routing {
+    config: RoutingConfig,
+    health: Mutex<HashMap<String, NodeHealth>>,
+    hints: Mutex<HashMap<AuctionId, String>>,
+    changes: broadcast::Sender<NodeChange>,
+}
+
+/// Why a command could not be answered by a node.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RouteError {
+    /// No node is reachable.
+    #[error("no auction node is reachable right now")]
+    NoNodes,
+    /// The command may or may not have been applied.
+    #[error("the outcome is unknown: {0}")]
+    OutcomeUnknown(String),
+    /// Retried until the deadline without an answer.
+    #[error("the auction is not available right now: {0}")]
+    Unavailable(String),
+}
+
+enum Attempt<T> {
+    Done(T),
+    Redirect(Option<String>),
+    Retry(String),
+    Unknown(String),
+}
+
+impl Routing {
+    /// A routing table for this gateway.
+    pub fn new(config: RoutingConfig) -> Arc<Routing> {
+        let (changes, _) = broadcast::channel(256);
+        Arc::new(Routing {
+            config,
+            health: Mutex::new(HashMap::new()),
+            hints: Mutex::new(HashMap::new()),
+            changes,
+        })
+    }
+
+    /// Node up/down/draining notifications.
+    pub fn subscribe_changes(&self) -> broadcast::Receiver<NodeChange> {
+        self.changes.subscribe()
+    }
+
+    /// Routers currently in pg, by node id.
+    fn members() -> HashMap<String, ActorCell> {
+        ractor::pg::get_members(&ROUTERS_GROUP.to_string())
+            .into_iter()
+            .filter_map(|cell| {
+                let node = cell
+                    .get_name()
+                    .and_then(|name| node_of_router(&name).map(str::to_string))?;
+                Some((node, cell))
+            })
+            .collect()
+    }
+
+    /// Node ids that may take new placements: in pg, answering heartbeats, not draining.
+    pub fn live_nodes(&self) -> Vec<String> {
+        let members = Self::members();
+        let health = self
+            .health
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        members
+            .into_keys()
+            .filter(|node| health.get(node).is_none_or(|h| !h.down && !h.draining))
+            .collect()
+    }
+
+    /// Whether `node` is believed reachable.
+    pub fn is_reachable(&self, node: &str) -> bool {
+        let members = Self::members();
+        let health = self
+            .health
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        members.contains_key(node) && health.get(node).is_none_or(|h| !h.down)
+    }
+
+    fn router(node: &str) -> Option<ActorRef<RouterMessage>> {
+        Self::members().remove(node).map(ActorRef::from)
+    }
+
+    /// The node to try first for `auction_id`: a remembered owner if reachable, else the
+    /// rendezvous choice among live nodes.
+    pub fn target(&self, auction_id: &AuctionId) -> Option<String> {
+        let hint = self
+            .hints
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(auction_id)
+            .cloned();
+        if let Some(node) = hint.filter(|node| self.is_reachable(node)) {
+            return Some(node);
+        }
+        let live = self.live_nodes();
+        preference_order(auction_id.as_str(), live.iter().map(String::as_str))
+            .first()
+            .map(|node| node.to_string())
+    }
+
+    fn remember(&self, auction_id: &AuctionId, node: Option<String>) {
+        let mut hints = self.hints.lock().unwrap_or_else(|p| p.into_inner());
+        match node {
+            Some(node) => {
+                hints.insert(auction_id.clone(), node);
+            }
+            None => {
+                hints.remove(auction_id);
+            }
+        }
+    }
+
+    /// The node currently believed to own `auction_id`, if one answered for it.
+    pub fn owner_hint(&self, auction_id: &AuctionId) -> Option<String> {
+        self.hints
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(auction_id)
+            .cloned()
+    }
+
+    /// Run a command, following redirects and retrying through a failover until the deadline.
+    pub async fn execute(
+        &self,
+        auction_id: &AuctionId,
+        user: &UserId,
+        command: &AuctionCommand,
+    ) -> Result<(ExecuteReply, String), RouteError> {
+        let request = ExecuteRequest {
+            auction_id: auction_id.clone(),
+            user: user.clone(),
+            command: command.clone(),
+            gateway: self.config.gateway_id.clone(),
+        };
+        let retry_unknown = command.is_idempotent();
+        self.with_owner(auction_id, retry_unknown, |router| {
+            let request = request.clone();
+            async move {
+                let result = router
+                    .call(
+                        |reply| RouterMessage::Execute(Wire::new(request), reply),
+                        Some(self.config.call_timeout),
+                    )
+                    .await;
+                classify_execute(result)
+            }
+        })
+        .await
+    }
+
+    /// Create an auction on its preferred node.
+    pub async fn create(
+        &self,
+        request: CreateRequest,
+    ) -> Result<(ExecuteReply, String), RouteError> {
+        let auction_id = request.setup.auction_id.clone();
+        self.with_owner(&auction_id, false, |router| {
+            let request = request.clone();
+            async move {
+                let result = router
+                    .call(
+                        |reply| RouterMessage::Create(Wire::new(request), reply),
+                        Some(self.config.call_timeout),
+                    )
+                    .await;
+                classify_execute(result)
+            }
+        })
+        .await
+    }
+
+    /// Subscribe this gateway to an auction's events at its owner.
+    pub async fn subscribe(
+        &self,
+        auction_id: &AuctionId,
+        after_seq: Option<u64>,
+    ) -> Result<(SubscribeReply, String), RouteError> {
+        let request = SubscribeRequest {
+            auction_id: auction_id.clone(),
+            gateway: self.config.gateway_id.clone(),
+            after_seq,
+        };
+        self.with_owner(auction_id, true, |router| {
+            let request = request.clone();
+            async move {
+                let result = router
+                    .call(
+                        |reply| RouterMessage::Subscribe(Wire::new(request), reply),
+                        Some(self.config.call_timeout),
+                    )
+                    .await;
+                match result {
+                    Ok(CallResult::Success(wire)) => match wire.into_inner() {
+                        Ok(SubscribeReply::NotOwner { owner }) => Attempt::Redirect(owner),
+                        Ok(SubscribeReply::Unavailable { message }) => Attempt::Retry(message),
+                        Ok(reply) => Attempt::Done(reply),
+                        Err(error) => Attempt::Retry(error.to_string()),
+                    },
+                    Ok(CallResult::Timeout) => {
+                        Attempt::Unknown("the node did not answer in time".into())
+                    }
+                    Ok(CallResult::SenderError) => {
+                        Attempt::Unknown("the node dropped the request".into())
+                    }
+                    Err(error) => Attempt::Unknown(format!("the node is unreachable: {error}")),
+                }
+            }
+        })
+        .await
+    }
+
+    /// Tell `node` this gateway no longer wants an auction's events.
+    pub fn unsubscribe(&self, node: &str, auction_id: &AuctionId) {
+        if let Some(router) = Self::router(node) {
+            let request = UnsubscribeRequest {
+                auction_id: auction_id.clone(),
+                gateway: self.config.gateway_id.clone(),
+            };
+            let _ = router.cast(RouterMessage::Unsubscribe(Wire::new(request)));
+        }
+    }
+
+    async fn with_owner<T, F, Fut>(
+        &self,
+        auction_id: &AuctionId,
+        retry_unknown: bool,
+        call: F,
+    ) -> Result<(T, String), RouteError>
+    where
+        F: Fn(ActorRef<RouterMessage>) -> Fut,
+        Fut: std::future::Future<Output = Attempt<T>>,
+    {
+        let deadline = Instant::now() + self.config.command_deadline;
+        let mut redirect: Option<String> = None;
+        let mut backoff = Duration::from_millis(25);
+        let mut last_problem;
+        let mut tried_without_redirect: HashSet<String> = HashSet::new();
+        loop {
+            let node = match redirect.take().filter(|node| self.is_reachable(node)) {
+                Some(node) => Some(node),
+                None => self.target(auction_id),
+            };
+            let router = node.as_deref().and_then(Self::router);
+            match (node, router) {
+                (Some(node), Some(router)) => match call(router).await {
+                    Attempt::Done(value) => {
+                        self.remember(auction_id, Some(node.clone()));
+                        return Ok((value, node));
+                    }
+                    Attempt::Redirect(owner) => {
+                        metrics::counter!(m::REDIRECTS).increment(1);
+                        if owner.as_deref() == Some(node.as_str()) || owner.is_none() {
+                            // The node itself is giving the auction up (or does not know yet):
+                            // back off and ask placement again.
+                            self.remember(auction_id, None);
+                            tried_without_redirect.insert(node.clone());
+                            last_problem = format!("node {node} is handing the auction over");
+                        } else {
+                            self.remember(auction_id, owner.clone());
+                            redirect = owner;
+                            continue;
+                        }
+                    }
+                    Attempt::Retry(problem) => last_problem = problem,
+                    Attempt::Unknown(problem) => {
+                        self.remember(auction_id, None);
+                        if !retry_unknown {
+                            return Err(RouteError::OutcomeUnknown(problem));
+                        }
+                        last_problem = problem;
+                    }
+                },
+                _ => last_problem = RouteError::NoNodes.to_string(),
+            }
+            if Instant::now() + backoff >= deadline {
+                return Err(RouteError::Unavailable(last_problem));
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_millis(400));
+        }
+    }
+
+    /// Heartbeat every router until the process exits; publishes [`NodeChange`]s.
+    pub async fn run_heartbeats(self: Arc<Self>) {
+        let request = PingRequest {
+            from: self.config.gateway_id.clone(),
+        };
+        loop {
+            let members = Self::members();
+            let probes = members.iter().map(|(node, cell)| {
+                let router: ActorRef<RouterMessage> = cell.clone().into();
+                let request = request.clone();
+                let timeout = self.config.ping_timeout;
+                let node = node.clone();
+                async move {
+                    let result = router
+                        .call(
+                            |reply| RouterMessage::Ping(Wire::new(request), reply),
+                            Some(timeout),
+                        )
+                        .await;
+                    let status: Option<NodeStatus> = match result {
+                        Ok(CallResult::Success(wire)) => wire.into_inner().ok(),
+                        _ => None,
+                    };
+                    (node, status)
+                }
+            });
+            let results = futures_util::future::join_all(probes).await;
+            let mut changes = Vec::new();
+            {
+                let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
+                health.retain(|node, _| members.contains_key(node));
+                for (node, status) in results {
+                    let entry = health.entry(node.clone()).or_default();
+                    match status {
+                        Some(status) => {
+                            if entry.down || !entry.seen {
+                                changes.push(NodeChange::Up(node.clone()));
+                            }
+                            if status.draining && !entry.draining {
+                                changes.push(NodeChange::Draining(node.clone()));
+                            }
+                            entry.misses = 0;
+                            entry.down = false;
+                            entry.seen = true;
+                            entry.draining = status.draining;
+                        }
+                        None => {
+                            entry.misses += 1;
+                            if entry.misses >= self.config.ping_misses && !entry.down {
+                                entry.down = true;
+                                changes.push(NodeChange::Down(node.clone()));
+                            }
+                        }
+                    }
+                }
+                metrics::gauge!(m::LIVE_NODES)
+                    .set(health.values().filter(|h| !h.down && h.seen).count() as f64);
+            }
+            for change in changes {
+                tracing::info!(?change, "node health changed");
+                let _ = self.changes.send(change);
+            }
+            tokio::time::sleep(self.config.ping_every).await;
+        }
+    }
+
+    /// A cluster session to `node` closed: mark it down at once (a process that died).
+    pub fn session_closed(&self, node: &str) {
+        let newly_down = {
+            let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
+            let entry = health.entry(node.to_string()).or_default();
+            let was_down = entry.down;
+            entry.down = true;
+            entry.misses = self.config.ping_misses;
+            !was_down
+        };
+        if newly_down {
+            tracing::info!(%node, "cluster session to node closed");
+            let _ = self.changes.send(NodeChange::Down(node.to_string()));
+        }
+    }
+}
+
+fn classify_execute(
+    result: Result<CallResult<Wire<ExecuteReply>>, ractor::MessagingErr<RouterMessage>>,
+) -> Attempt<ExecuteReply> {
+    match result {
+        Ok(CallResult::Success(wire)) => match wire.into_inner() {
+            Ok(ExecuteReply::NotOwner { owner }) => Attempt::Redirect(owner),
+            Ok(ExecuteReply::Unavailable { message }) if message.starts_with("outcome unknown") => {
+                Attempt::Unknown(message)
+            }
+            Ok(ExecuteReply::Unavailable { message }) => Attempt::Retry(message),
+            Ok(reply) => Attempt::Done(reply),
+            Err(error) => Attempt::Retry(error.to_string()),
+        },
+        Ok(CallResult::Timeout) => Attempt::Unknown("the node did not answer in time".into()),
+        Ok(CallResult::SenderError) => {
+            Attempt::Unknown("the node dropped the request (it restarted or failed)".into())
+        }
+        // The message never left this process: nothing was applied.
+        Err(error) => Attempt::Retry(format!("the node is unreachable: {error}")),
+    }
+}

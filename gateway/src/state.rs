@@ -1,0 +1,116 @@
+//! State shared by every connection of a gateway. None of it is auction state: routing hints, hub
+//! caches and counters can all be lost without losing anything.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use auction::UserId;
+
+use crate::auth::{Authenticator, Authorizer};
+use crate::config::ConnectionConfig;
+use crate::hub::Hubs;
+use crate::ratelimit::RateLimiter;
+use crate::routing::Routing;
+
+/// Everything a connection needs.
+#[derive(Debug)]
+pub struct GatewayState {
+    /// Connection knobs.
+    pub config: ConnectionConfig,
+    /// Finding and calling owners.
+    pub routing: Arc<Routing>,
+    /// Per-auction fan-out.
+    pub hubs: Arc<Hubs>,
+    /// Session tokens.
+    pub auth: Arc<dyn Authenticator>,
+    /// Who may watch what.
+    pub authz: Arc<dyn Authorizer>,
+    /// Command rate limits.
+    pub limiter: Arc<dyn RateLimiter>,
+    /// Open connections allowed per IP.
+    pub connections_per_ip: u32,
+    next_conn: AtomicU64,
+    per_ip: Mutex<HashMap<IpAddr, u32>>,
+    online: Mutex<HashMap<UserId, u32>>,
+}
+
+impl GatewayState {
+    /// Assemble the shared state.
+    pub fn new(
+        config: ConnectionConfig,
+        routing: Arc<Routing>,
+        hubs: Arc<Hubs>,
+        auth: Arc<dyn Authenticator>,
+        authz: Arc<dyn Authorizer>,
+        limiter: Arc<dyn RateLimiter>,
+        connections_per_ip: u32,
+    ) -> Self {
+        GatewayState {
+            config,
+            routing,
+            hubs,
+            auth,
+            authz,
+            limiter,
+            connections_per_ip,
+            next_conn: AtomicU64::new(1),
+            per_ip: Mutex::new(HashMap::new()),
+            online: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A fresh connection id.
+    pub fn next_conn_id(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Count a new connection from `ip`; `false` when over the per-IP limit.
+    pub fn connection_opened(&self, ip: IpAddr) -> bool {
+        let mut per_ip = self.per_ip.lock().unwrap_or_else(|p| p.into_inner());
+        let count = per_ip.entry(ip).or_insert(0);
+        if *count >= self.connections_per_ip {
+            return false;
+        }
+        *count += 1;
+        true
+    }
+
+    /// A connection from `ip` closed.
+    pub fn connection_closed(&self, ip: IpAddr) {
+        let mut per_ip = self.per_ip.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = per_ip.get_mut(&ip) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                per_ip.remove(&ip);
+            }
+        }
+    }
+
+    /// A user authenticated on a connection.
+    pub fn presence_joined(&self, user: &UserId) {
+        *self
+            .online
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(user.clone())
+            .or_insert(0) += 1;
+    }
+
+    /// A user's connection closed (or re-authenticated as someone else).
+    pub fn presence_left(&self, user: &UserId) {
+        let mut online = self.online.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = online.get_mut(user) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                online.remove(user);
+            }
+        }
+    }
+
+    /// Users with an open authenticated connection here.
+    pub fn online_users(&self) -> usize {
+        self.online.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
