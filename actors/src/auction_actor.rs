@@ -26,8 +26,8 @@ use std::time::Duration;
 use auction::{Auction, AuctionId, AuctionSetup, Command, Decision, Event, Timestamp, UserId};
 use protocol::client::AuctionCommand;
 use protocol::cluster::{
-    Delivery, ExecuteReply, ExecuteRequest, GATEWAYS_GROUP, GatewayMessage, Moved, SubscribeReply, SubscribeRequest,
-    Wire, gateway_name,
+    Delivery, ExecuteReply, ExecuteRequest, ForgetRequest, GATEWAYS_GROUP, GatewayMessage, Moved,
+    RouterMessage, SubscribeReply, SubscribeRequest, Wire, gateway_name,
 };
 use protocol::codec;
 use protocol::envelope::{Board, EventEnvelope, Snapshot};
@@ -77,6 +77,8 @@ pub enum AuctionMessage {
     Handoff(RpcReplyPort<HandoffOutcome>),
     /// Passivation check: stop if idle for long enough.
     IdleCheck,
+    /// Stop serving: this node may have lost the auction (its lease lapsed).
+    Fence,
     /// Stop now (after answering what was queued before this message).
     Stop,
     /// Report internals (tests, status pages).
@@ -163,17 +165,25 @@ enum GoneReason {
 impl GoneReason {
     fn execute_reply(&self) -> ExecuteReply {
         match self {
-            GoneReason::NotOwner(owner) => ExecuteReply::NotOwner { owner: owner.clone() },
+            GoneReason::NotOwner(owner) => ExecuteReply::NotOwner {
+                owner: owner.clone(),
+            },
             GoneReason::NotFound => ExecuteReply::NotFound,
-            GoneReason::Unavailable(message) => ExecuteReply::Unavailable { message: message.clone() },
+            GoneReason::Unavailable(message) => ExecuteReply::Unavailable {
+                message: message.clone(),
+            },
         }
     }
 
     fn subscribe_reply(&self) -> SubscribeReply {
         match self {
-            GoneReason::NotOwner(owner) => SubscribeReply::NotOwner { owner: owner.clone() },
+            GoneReason::NotOwner(owner) => SubscribeReply::NotOwner {
+                owner: owner.clone(),
+            },
             GoneReason::NotFound => SubscribeReply::NotFound,
-            GoneReason::Unavailable(message) => SubscribeReply::Unavailable { message: message.clone() },
+            GoneReason::Unavailable(message) => SubscribeReply::Unavailable {
+                message: message.clone(),
+            },
         }
     }
 }
@@ -197,17 +207,40 @@ struct Live {
     deferred: VecDeque<Deferred>,
     /// The most recent durable events, for exact catch-up.
     recent: VecDeque<EventEnvelope>,
-    timer: Option<(Timestamp, JoinHandle<Result<(), ractor::MessagingErr<AuctionMessage>>>)>,
+    timer: Option<(
+        Timestamp,
+        JoinHandle<Result<(), ractor::MessagingErr<AuctionMessage>>>,
+    )>,
     handoff: Option<RpcReplyPort<HandoffOutcome>>,
 }
 
 struct Deferred {
     /// Sent once `durable_seq >= needs_seq`.
     needs_seq: u64,
-    reply: RpcReplyPort<Wire<ExecuteReply>>,
-    answer: ExecuteReply,
+    answer: DeferredAnswer,
     kind: &'static str,
     started: Instant,
+}
+
+enum DeferredAnswer {
+    /// A command's answer, decided already.
+    Execute(RpcReplyPort<Wire<ExecuteReply>>, ExecuteReply),
+    /// A subscription: answered from the durable state once everything decided before it is
+    /// durable, so a snapshot never shows a state that the next event immediately corrects.
+    Subscribe(RpcReplyPort<Wire<SubscribeReply>>, SubscribeRequest),
+}
+
+impl Deferred {
+    fn fail(self, execute: ExecuteReply, subscribe: SubscribeReply) {
+        match self.answer {
+            DeferredAnswer::Execute(reply, _) => {
+                let _ = reply.send(Wire::new(execute));
+            }
+            DeferredAnswer::Subscribe(reply, _) => {
+                let _ = reply.send(Wire::new(subscribe));
+            }
+        }
+    }
 }
 
 impl Actor for AuctionActor {
@@ -224,11 +257,17 @@ impl Actor for AuctionActor {
         // commands queue behind it in order.
         myself.cast(AuctionMessage::Activate)?;
         let passivate_check = args.ctx.tuning.passivate_after / 4;
-        let idle_timer = myself.send_interval(passivate_check.max(Duration::from_secs(1)), || AuctionMessage::IdleCheck);
+        let idle_timer = myself.send_interval(passivate_check.max(Duration::from_secs(1)), || {
+            AuctionMessage::IdleCheck
+        });
         Ok(AuctionActorState {
             auction_id: args.auction_id,
             ctx: args.ctx,
-            subscribers: args.subscribers.into_iter().map(|gateway| (gateway, None)).collect(),
+            subscribers: args
+                .subscribers
+                .into_iter()
+                .map(|gateway| (gateway, None))
+                .collect(),
             mode: Mode::Activating,
             create: args.create,
             last_activity: Instant::now(),
@@ -236,7 +275,11 @@ impl Actor for AuctionActor {
         })
     }
 
-    async fn post_stop(&self, _myself: ActorRef<Self::Msg>, state: &mut Self::State) -> Result<(), ActorProcessingErr> {
+    async fn post_stop(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
         if let Some(timer) = state.idle_timer.take() {
             timer.abort();
         }
@@ -249,7 +292,11 @@ impl Actor for AuctionActor {
         Ok(())
     }
 
-    async fn post_start(&self, _myself: ActorRef<Self::Msg>, _state: &mut Self::State) -> Result<(), ActorProcessingErr> {
+    async fn post_start(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        _state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
         metrics::gauge!(m::LIVE_AUCTIONS).increment(1.0);
         Ok(())
     }
@@ -269,7 +316,7 @@ impl Actor for AuctionActor {
             }
             AuctionMessage::Subscribe(request, reply) => {
                 state.last_activity = Instant::now();
-                subscribe(state, request, reply);
+                subscribe(&myself, state, request, reply);
                 Ok(())
             }
             AuctionMessage::Unsubscribe(gateway) => {
@@ -287,6 +334,12 @@ impl Actor for AuctionActor {
             }
             AuctionMessage::IdleCheck => {
                 idle_check(&myself, state);
+                Ok(())
+            }
+            AuctionMessage::Fence => {
+                if !matches!(state.mode, Mode::Gone(_)) {
+                    go(&myself, state, GoneReason::NotOwner(None));
+                }
                 Ok(())
             }
             AuctionMessage::Stop => {
@@ -325,7 +378,10 @@ fn report(state: &AuctionActorState) -> AuctionReport {
 
 /// Claim, replay, recover. Never returns `Err` for a refusal to serve: it switches to `Gone` and
 /// answers whatever is queued.
-async fn activate(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorState) -> Result<(), ActorProcessingErr> {
+async fn activate(
+    myself: &ActorRef<AuctionMessage>,
+    state: &mut AuctionActorState,
+) -> Result<(), ActorProcessingErr> {
     let started = Instant::now();
     let ctx = state.ctx.clone();
     let auction_id = state.auction_id.clone();
@@ -334,7 +390,13 @@ async fn activate(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorSta
 
     let last_seq = match store.last_seq(auction_id.as_str()).await {
         Ok(seq) => seq,
-        Err(error) => return Ok(go(myself, state, GoneReason::Unavailable(format!("store unavailable: {error}")))),
+        Err(error) => {
+            return Ok(go(
+                myself,
+                state,
+                GoneReason::Unavailable(format!("store unavailable: {error}")),
+            ));
+        }
     };
 
     if let Some((setup, reply)) = state.create.take() {
@@ -345,13 +407,22 @@ async fn activate(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorSta
     }
 
     let now_ms = ctx.clock.now_ms();
-    let (epoch, previous, read_only) = match store.claim(auction_id.as_str(), &owner, now_ms, false).await {
+    let (epoch, previous, read_only) = match store
+        .claim(auction_id.as_str(), &owner, now_ms, false)
+        .await
+    {
         Ok(claim) => (claim.epoch, claim.previous, false),
         Err(ClaimError::Retired) => (0, None, true),
         Err(ClaimError::Owned { owner, .. }) => {
             return Ok(go(myself, state, GoneReason::NotOwner(Some(owner.node))));
         }
-        Err(error) => return Ok(go(myself, state, GoneReason::Unavailable(format!("claim failed: {error}")))),
+        Err(error) => {
+            return Ok(go(
+                myself,
+                state,
+                GoneReason::Unavailable(format!("claim failed: {error}")),
+            ));
+        }
     };
 
     let events = match read_all(&ctx, &auction_id).await {
@@ -368,7 +439,13 @@ async fn activate(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorSta
     let durable_seq = events.len() as u64;
     let speculative = match Auction::replay(events.iter()) {
         Ok(auction) => auction,
-        Err(error) => return Ok(go(myself, state, GoneReason::Unavailable(error.to_string()))),
+        Err(error) => {
+            return Ok(go(
+                myself,
+                state,
+                GoneReason::Unavailable(error.to_string()),
+            ));
+        }
     };
     let mut live = Box::new(Live {
         epoch,
@@ -388,9 +465,14 @@ async fn activate(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorSta
     let takeover = previous.as_ref().filter(|p| p.owner != owner);
     if !read_only {
         let now = ctx.clock.now();
-        if let Some(previous) = takeover
-            && let Some(alive_until) = previous.alive_until
-        {
+        // The last moment the previous owner is known to have been alive: its release or its
+        // lease; failing both (its node restarted and replaced the lease), its last event.
+        let alive_until = takeover.and_then(|previous| {
+            previous
+                .alive_until
+                .or_else(|| events.last().map(|e| e.at().0))
+        });
+        if let Some(alive_until) = alive_until {
             let recover = Command::Recover {
                 alive_until: Timestamp(alive_until),
                 min_remaining: auction::DurationMs(ctx.tuning.recovery_min_remaining_ms),
@@ -424,9 +506,15 @@ async fn create(
 ) -> Result<(), ActorProcessingErr> {
     let ctx = state.ctx.clone();
     let auction_id = state.auction_id.clone();
-    let refuse = |code: &str, message: String| ExecuteReply::Refused { code: code.into(), message };
+    let refuse = |code: &str, message: String| ExecuteReply::Refused {
+        code: code.into(),
+        message,
+    };
     if last_seq > 0 {
-        let _ = reply.send(Wire::new(refuse("already_exists", format!("auction {auction_id} already exists"))));
+        let _ = reply.send(Wire::new(refuse(
+            "already_exists",
+            format!("auction {auction_id} already exists"),
+        )));
         return Ok(go(myself, state, GoneReason::NotFound));
     }
     let now = ctx.clock.now();
@@ -438,22 +526,36 @@ async fn create(
         }
     };
     let owner = ctx.owner_id();
-    let claim = match ctx.store.claim(auction_id.as_str(), &owner, now.0, false).await {
+    let claim = match ctx
+        .store
+        .claim(auction_id.as_str(), &owner, now.0, false)
+        .await
+    {
         Ok(claim) => claim,
         Err(ClaimError::Owned { owner, .. }) => {
-            let _ = reply.send(Wire::new(ExecuteReply::NotOwner { owner: Some(owner.node.clone()) }));
+            let _ = reply.send(Wire::new(ExecuteReply::NotOwner {
+                owner: Some(owner.node.clone()),
+            }));
             return Ok(go(myself, state, GoneReason::NotOwner(Some(owner.node))));
         }
         Err(error) => {
             let message = format!("claim failed: {error}");
-            let _ = reply.send(Wire::new(ExecuteReply::Unavailable { message: message.clone() }));
+            let _ = reply.send(Wire::new(ExecuteReply::Unavailable {
+                message: message.clone(),
+            }));
             return Ok(go(myself, state, GoneReason::Unavailable(message)));
         }
     };
     let payload = codec::to_msgpack(&created)?;
-    if let Err(error) = ctx.store.append(auction_id.as_str(), &owner, claim.epoch, 1, vec![payload]).await {
+    if let Err(error) = ctx
+        .store
+        .append(auction_id.as_str(), &owner, claim.epoch, 1, vec![payload])
+        .await
+    {
         let message = format!("could not write the new auction: {error}");
-        let _ = reply.send(Wire::new(ExecuteReply::Unavailable { message: message.clone() }));
+        let _ = reply.send(Wire::new(ExecuteReply::Unavailable {
+            message: message.clone(),
+        }));
         return Ok(go(myself, state, GoneReason::Unavailable(message)));
     }
     let envelope = make_envelope(1, created, &auction);
@@ -486,7 +588,7 @@ fn go(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorState, reason: 
     }
     if let Mode::Serving(live) = &mut state.mode {
         for deferred in live.deferred.drain(..) {
-            let _ = deferred.reply.send(Wire::new(reason.execute_reply()));
+            deferred.fail(reason.execute_reply(), reason.subscribe_reply());
         }
         if let Some(port) = live.handoff.take() {
             let _ = port.send(HandoffOutcome::NotServing);
@@ -499,8 +601,24 @@ fn go(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorState, reason: 
         notify_moved(&state.ctx, &state.auction_id, &mut state.subscribers);
     }
     state.mode = Mode::Gone(reason);
-    let _ = myself.cast(AuctionMessage::Stop);
+    forget_and_linger(myself, state);
 }
+
+/// Tell the router to send new requests to a fresh actor, then linger a moment answering stragglers
+/// (requests already on their way here) before stopping, so none of them is dropped unanswered.
+fn forget_and_linger(myself: &ActorRef<AuctionMessage>, state: &AuctionActorState) {
+    if let (Some(router), Some(actor_name)) = (myself.try_get_supervisor(), myself.get_name()) {
+        let request = ForgetRequest {
+            auction_id: state.auction_id.clone(),
+            actor_name,
+        };
+        let _ = router.send_message::<RouterMessage>(RouterMessage::Forget(Wire::new(request)));
+    }
+    myself.send_after(GONE_LINGER, || AuctionMessage::Stop);
+}
+
+/// How long a retired actor keeps answering stragglers.
+const GONE_LINGER: Duration = Duration::from_secs(2);
 
 /// Tell subscribed gateways that this node no longer serves the auction, so they look for its new
 /// owner now rather than at their next heartbeat.
@@ -509,7 +627,10 @@ fn notify_moved(
     auction_id: &AuctionId,
     subscribers: &mut BTreeMap<String, Option<ActorRef<GatewayMessage>>>,
 ) {
-    let notice = Moved { auction_id: auction_id.clone(), node: ctx.node_id.clone() };
+    let notice = Moved {
+        auction_id: auction_id.clone(),
+        node: ctx.node_id.clone(),
+    };
     for (gateway, sink) in subscribers.iter_mut() {
         if sink.is_none() {
             *sink = resolve_gateway(gateway);
@@ -532,7 +653,10 @@ async fn read_all(ctx: &NodeContext, auction_id: &AuctionId) -> Result<Vec<Event
         let fetched = page.len();
         for stored in page {
             if stored.seq != next {
-                return Err(format!("auction log has a gap: expected seq {next}, found {}", stored.seq));
+                return Err(format!(
+                    "auction log has a gap: expected seq {next}, found {}",
+                    stored.seq
+                ));
             }
             let event: Event = codec::from_msgpack(&stored.payload)
                 .map_err(|error| format!("event {} does not decode: {error}", stored.seq))?;
@@ -547,7 +671,10 @@ async fn read_all(ctx: &NodeContext, auction_id: &AuctionId) -> Result<Vec<Event
 
 /// Fold the log, keeping envelopes for the last `retained` events so resuming subscribers can
 /// catch up exactly even right after a takeover.
-fn replay_with_recent(events: &[Event], retained: usize) -> Result<(Auction, VecDeque<EventEnvelope>), String> {
+fn replay_with_recent(
+    events: &[Event],
+    retained: usize,
+) -> Result<(Auction, VecDeque<EventEnvelope>), String> {
     let Some(first) = events.first() else {
         return Err("empty auction log".into());
     };
@@ -568,7 +695,10 @@ fn replay_with_recent(events: &[Event], retained: usize) -> Result<(Auction, Vec
 
 /// The envelope for `event` at `seq`, given the state right after applying it.
 pub fn make_envelope(seq: u64, event: Event, after: &Auction) -> EventEnvelope {
-    let structural = !matches!(event, Event::BidAccepted { .. } | Event::ProxySet { .. } | Event::Passed { .. });
+    let structural = !matches!(
+        event,
+        Event::BidAccepted { .. } | Event::ProxySet { .. } | Event::Passed { .. }
+    );
     let view = structural.then(|| after.view());
     let mut lot = after.lot_view();
     if let Some(lot) = lot.as_mut() {
@@ -595,16 +725,33 @@ fn stage_all(live: &mut Live, events: Vec<Event>) {
 fn to_rules_command(user: &UserId, command: &AuctionCommand) -> Command {
     let by = user.clone();
     match command {
-        AuctionCommand::Bid { lot, amount, key } => Command::PlaceBid { by, lot: *lot, amount: *amount, key: key.clone() },
-        AuctionCommand::Proxy { lot, max, key } => Command::SetProxy { by, lot: *lot, max: *max, key: key.clone() },
+        AuctionCommand::Bid { lot, amount, key } => Command::PlaceBid {
+            by,
+            lot: *lot,
+            amount: *amount,
+            key: key.clone(),
+        },
+        AuctionCommand::Proxy { lot, max, key } => Command::SetProxy {
+            by,
+            lot: *lot,
+            max: *max,
+            key: key.clone(),
+        },
         AuctionCommand::Pass { lot } => Command::Pass { by, lot: *lot },
-        AuctionCommand::AutoPass { on, manager } => {
-            Command::SetAutoPass { manager: manager.clone().unwrap_or_else(|| by.clone()), by, on: *on }
-        }
-        AuctionCommand::Nominate { asset, opening_bid } => {
-            Command::Nominate { by, asset: asset.clone(), opening_bid: *opening_bid }
-        }
-        AuctionCommand::Begin => Command::Begin { by, seed: rand::random() },
+        AuctionCommand::AutoPass { on, manager } => Command::SetAutoPass {
+            manager: manager.clone().unwrap_or_else(|| by.clone()),
+            by,
+            on: *on,
+        },
+        AuctionCommand::Nominate { asset, opening_bid } => Command::Nominate {
+            by,
+            asset: asset.clone(),
+            opening_bid: *opening_bid,
+        },
+        AuctionCommand::Begin => Command::Begin {
+            by,
+            seed: rand::random(),
+        },
         AuctionCommand::Pause => Command::Pause { by },
         AuctionCommand::Resume => Command::Resume { by },
         AuctionCommand::Skip => Command::CloseLot { by },
@@ -629,7 +776,9 @@ fn execute(
         }
         Mode::Activating => {
             // Unreachable: activation runs to completion before the next message.
-            let _ = reply.send(Wire::new(ExecuteReply::Unavailable { message: "auction is starting".into() }));
+            let _ = reply.send(Wire::new(ExecuteReply::Unavailable {
+                message: "auction is starting".into(),
+            }));
             return;
         }
     };
@@ -642,15 +791,25 @@ fn execute(
     let answer = match live.speculative.decide(&command, now) {
         Err(refusal) => {
             let currency = &live.speculative_settings_currency();
-            ExecuteReply::Refused { code: refusal.code().to_string(), message: refusal.message(currency) }
+            ExecuteReply::Refused {
+                code: refusal.code().to_string(),
+                message: refusal.message(currency),
+            }
         }
-        Ok(Decision::Duplicate(receipt)) => ExecuteReply::Duplicate { receipt, seq: live.decided_seq },
+        Ok(Decision::Duplicate(receipt)) => ExecuteReply::Duplicate {
+            receipt,
+            seq: live.decided_seq,
+        },
         Ok(Decision::Apply(events)) => {
             if live.read_only && !events.is_empty() {
-                ExecuteReply::Unavailable { message: "this auction has ended and is read-only".into() }
+                ExecuteReply::Unavailable {
+                    message: "this auction has ended and is read-only".into(),
+                }
             } else {
                 stage_all(live, events);
-                ExecuteReply::Accepted { seq: live.decided_seq }
+                ExecuteReply::Accepted {
+                    seq: live.decided_seq,
+                }
             }
         }
     };
@@ -661,7 +820,12 @@ fn execute(
         _ => "unavailable",
     };
     metrics::counter!(m::COMMANDS, "command" => kind, "outcome" => outcome).increment(1);
-    live.deferred.push_back(Deferred { needs_seq: live.decided_seq, reply, answer, kind, started });
+    live.deferred.push_back(Deferred {
+        needs_seq: live.decided_seq,
+        answer: DeferredAnswer::Execute(reply, answer),
+        kind,
+        started,
+    });
     pump(myself, state);
 }
 
@@ -671,15 +835,28 @@ impl Live {
     }
 }
 
-fn subscribe(state: &mut AuctionActorState, request: SubscribeRequest, reply: RpcReplyPort<Wire<SubscribeReply>>) {
-    let answer = match &state.mode {
+fn subscribe(
+    myself: &ActorRef<AuctionMessage>,
+    state: &mut AuctionActorState,
+    request: SubscribeRequest,
+    reply: RpcReplyPort<Wire<SubscribeReply>>,
+) {
+    let answer = match &mut state.mode {
         Mode::Serving(live) => {
-            let answer = catch_up(live, request.after_seq);
-            state.subscribers.entry(request.gateway).or_insert(None);
-            answer
+            let needs_seq = live.decided_seq;
+            live.deferred.push_back(Deferred {
+                needs_seq,
+                answer: DeferredAnswer::Subscribe(reply, request),
+                kind: "subscribe",
+                started: Instant::now(),
+            });
+            pump(myself, state);
+            return;
         }
         Mode::Gone(reason) => reason.subscribe_reply(),
-        Mode::Activating => SubscribeReply::Unavailable { message: "auction is starting".into() },
+        Mode::Activating => SubscribeReply::Unavailable {
+            message: "auction is starting".into(),
+        },
     };
     let _ = reply.send(Wire::new(answer));
 }
@@ -689,13 +866,24 @@ fn catch_up(live: &Live, after_seq: Option<u64>) -> SubscribeReply {
     if let Some(after) = after_seq
         && after <= live.durable_seq
     {
-        let oldest = live.recent.front().map(|envelope| envelope.seq).unwrap_or(live.durable_seq + 1);
+        let oldest = live
+            .recent
+            .front()
+            .map(|envelope| envelope.seq)
+            .unwrap_or(live.durable_seq + 1);
         if after + 1 >= oldest {
-            let events = live.recent.iter().filter(|envelope| envelope.seq > after).cloned().collect();
+            let events = live
+                .recent
+                .iter()
+                .filter(|envelope| envelope.seq > after)
+                .cloned()
+                .collect();
             return SubscribeReply::CatchUp { events };
         }
     }
-    SubscribeReply::Snapshot { snapshot: Box::new(snapshot(live)) }
+    SubscribeReply::Snapshot {
+        snapshot: Box::new(snapshot(live)),
+    }
 }
 
 fn snapshot(live: &Live) -> Snapshot {
@@ -705,7 +893,11 @@ fn snapshot(live: &Live) -> Snapshot {
         .iter()
         .filter_map(|manager| Some((manager.id.clone(), live.durable.private_view(&manager.id)?)))
         .collect();
-    Snapshot { seq: live.durable_seq, view, private }
+    Snapshot {
+        seq: live.durable_seq,
+        view,
+        private,
+    }
 }
 
 fn tick(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorState) {
@@ -725,7 +917,7 @@ fn pump(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorState) {
     let Mode::Serving(live) = &mut state.mode else {
         return;
     };
-    answer_durable(live);
+    answer_durable(live, &mut state.subscribers);
     if live.in_flight.is_none() && !live.staged.is_empty() {
         let take = live.staged.len().min(state.ctx.tuning.max_batch_events);
         let batch: Vec<Event> = live.staged.drain(..take).collect();
@@ -740,7 +932,9 @@ fn pump(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorState) {
                 let reply_to = myself.clone();
                 metrics::histogram!(m::BATCH_EVENTS).record(batch.len() as f64);
                 tokio::spawn(async move {
-                    let result = store.append(auction_id.as_str(), &owner, epoch, first_seq, payloads).await;
+                    let result = store
+                        .append(auction_id.as_str(), &owner, epoch, first_seq, payloads)
+                        .await;
                     let _ = reply_to.cast(AuctionMessage::Appended(result));
                 });
                 live.in_flight = Some(batch);
@@ -760,17 +954,41 @@ fn pump(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorState) {
     arm_clock(myself, &state.ctx, live);
 }
 
-fn answer_durable(live: &mut Live) {
-    while live.deferred.front().is_some_and(|deferred| deferred.needs_seq <= live.durable_seq) {
-        let Some(deferred) = live.deferred.pop_front() else { break };
-        metrics::histogram!(m::COMMAND_SECONDS, "command" => deferred.kind)
-            .record(deferred.started.elapsed().as_secs_f64());
-        let _ = deferred.reply.send(Wire::new(deferred.answer));
+fn answer_durable(
+    live: &mut Live,
+    subscribers: &mut BTreeMap<String, Option<ActorRef<GatewayMessage>>>,
+) {
+    while live
+        .deferred
+        .front()
+        .is_some_and(|deferred| deferred.needs_seq <= live.durable_seq)
+    {
+        let Some(deferred) = live.deferred.pop_front() else {
+            break;
+        };
+        match deferred.answer {
+            DeferredAnswer::Execute(reply, answer) => {
+                metrics::histogram!(m::COMMAND_SECONDS, "command" => deferred.kind)
+                    .record(deferred.started.elapsed().as_secs_f64());
+                let _ = reply.send(Wire::new(answer));
+            }
+            DeferredAnswer::Subscribe(reply, request) => {
+                // Registered at exactly the point the answer describes: the next push is the next
+                // durable event.
+                let answer = catch_up(live, request.after_seq);
+                subscribers.entry(request.gateway).or_insert(None);
+                let _ = reply.send(Wire::new(answer));
+            }
+        }
     }
 }
 
 fn arm_clock(myself: &ActorRef<AuctionMessage>, ctx: &NodeContext, live: &mut Live) {
-    let next = if live.read_only || live.handoff.is_some() { None } else { live.speculative.next_deadline() };
+    let next = if live.read_only || live.handoff.is_some() {
+        None
+    } else {
+        live.speculative.next_deadline()
+    };
     if live.timer.as_ref().map(|(at, _)| *at) == next {
         return;
     }
@@ -813,7 +1031,12 @@ fn appended(
             if ended {
                 retire(state.ctx.clone(), state.auction_id.clone(), live.epoch);
             }
-            publish(&state.ctx, &state.auction_id, &mut state.subscribers, envelopes);
+            publish(
+                &state.ctx,
+                &state.auction_id,
+                &mut state.subscribers,
+                envelopes,
+            );
             pump(myself, state);
             Ok(())
         }
@@ -831,7 +1054,14 @@ fn appended(
             // the same idempotency keys get the original outcome).
             let message = format!("outcome unknown, store error: {error}");
             for deferred in live.deferred.drain(..) {
-                let _ = deferred.reply.send(Wire::new(ExecuteReply::Unavailable { message: message.clone() }));
+                deferred.fail(
+                    ExecuteReply::Unavailable {
+                        message: message.clone(),
+                    },
+                    SubscribeReply::Unavailable {
+                        message: message.clone(),
+                    },
+                );
             }
             Err(message.into())
         }
@@ -840,7 +1070,11 @@ fn appended(
 
 fn retire(ctx: Arc<NodeContext>, auction_id: AuctionId, epoch: u64) {
     tokio::spawn(async move {
-        if let Err(error) = ctx.store.retire(auction_id.as_str(), &ctx.owner_id(), epoch).await {
+        if let Err(error) = ctx
+            .store
+            .retire(auction_id.as_str(), &ctx.owner_id(), epoch)
+            .await
+        {
             tracing::warn!(%auction_id, %error, "could not retire an ended auction");
         }
     });
@@ -856,7 +1090,11 @@ fn publish(
     if envelopes.is_empty() || subscribers.is_empty() {
         return;
     }
-    let delivery = Delivery { auction_id: auction_id.clone(), node: ctx.node_id.clone(), events: envelopes };
+    let delivery = Delivery {
+        auction_id: auction_id.clone(),
+        node: ctx.node_id.clone(),
+        events: envelopes,
+    };
     for (gateway, sink) in subscribers.iter_mut() {
         if sink.is_none() {
             *sink = resolve_gateway(gateway);
@@ -866,7 +1104,10 @@ fn publish(
             metrics::counter!(m::DELIVERIES_DROPPED).increment(1);
             continue;
         };
-        if target.cast(GatewayMessage::Deliver(Wire::new(delivery.clone()))).is_err() {
+        if target
+            .cast(GatewayMessage::Deliver(Wire::new(delivery.clone())))
+            .is_err()
+        {
             *sink = None;
             metrics::counter!(m::DELIVERIES_DROPPED).increment(1);
         }
@@ -881,7 +1122,11 @@ fn resolve_gateway(gateway: &str) -> Option<ActorRef<GatewayMessage>> {
         .map(ActorRef::from)
 }
 
-fn handoff(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorState, reply: RpcReplyPort<HandoffOutcome>) {
+fn handoff(
+    myself: &ActorRef<AuctionMessage>,
+    state: &mut AuctionActorState,
+    reply: RpcReplyPort<HandoffOutcome>,
+) {
     match &mut state.mode {
         Mode::Serving(live) if !live.read_only => {
             live.handoff = Some(reply);
@@ -896,8 +1141,12 @@ fn handoff(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorState, rep
 
 /// Everything answered is durable: give ownership up so another node restores the clock from now.
 fn finish_handoff(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorState) {
-    let Mode::Serving(live) = &mut state.mode else { return };
-    let Some(reply) = live.handoff.take() else { return };
+    let Mode::Serving(live) = &mut state.mode else {
+        return;
+    };
+    let Some(reply) = live.handoff.take() else {
+        return;
+    };
     if let Some((_, timer)) = live.timer.take() {
         timer.abort();
     }
@@ -907,6 +1156,13 @@ fn finish_handoff(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorSta
     let me = myself.clone();
     // Commands arriving from now on are redirected; the release itself is written off-actor.
     state.mode = Mode::Gone(GoneReason::NotOwner(None));
+    if let (Some(router), Some(actor_name)) = (myself.try_get_supervisor(), myself.get_name()) {
+        let request = ForgetRequest {
+            auction_id: state.auction_id.clone(),
+            actor_name,
+        };
+        let _ = router.send_message::<RouterMessage>(RouterMessage::Forget(Wire::new(request)));
+    }
     let sinks: Vec<ActorRef<GatewayMessage>> = state
         .subscribers
         .iter_mut()
@@ -919,24 +1175,33 @@ fn finish_handoff(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorSta
         .collect();
     tokio::spawn(async move {
         let released_at = ctx.clock.now_ms();
-        let outcome = match ctx.store.release(auction_id.as_str(), &ctx.owner_id(), epoch, released_at).await {
+        let outcome = match ctx
+            .store
+            .release(auction_id.as_str(), &ctx.owner_id(), epoch, released_at)
+            .await
+        {
             Ok(()) => HandoffOutcome::Released { released_at },
             Err(error) => HandoffOutcome::Failed(error.to_string()),
         };
         tracing::info!(%auction_id, ?outcome, "auction handed off");
-        let notice = Moved { auction_id: auction_id.clone(), node: ctx.node_id.clone() };
+        let notice = Moved {
+            auction_id: auction_id.clone(),
+            node: ctx.node_id.clone(),
+        };
         for sink in sinks {
             let _ = sink.cast(GatewayMessage::Moved(Wire::new(notice.clone())));
         }
         let _ = reply.send(outcome);
-        let _ = me.cast(AuctionMessage::Stop);
+        me.send_after(GONE_LINGER, || AuctionMessage::Stop);
     });
 }
 
 /// Passivate an idle auction: no subscribers, nothing in flight, and no clock running. Ownership is
 /// kept (not released), so the auction simply reactivates here on the next request.
 fn idle_check(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorState) {
-    let Mode::Serving(live) = &state.mode else { return };
+    let Mode::Serving(live) = &state.mode else {
+        return;
+    };
     let idle = state.last_activity.elapsed() >= state.ctx.tuning.passivate_after;
     let quiet = live.in_flight.is_none() && live.staged.is_empty() && live.deferred.is_empty();
     let clock_running = !live.read_only && live.speculative.next_deadline().is_some();

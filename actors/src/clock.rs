@@ -36,13 +36,20 @@ impl Clock {
 
     /// A clock that reads `wall_ms` now (tests use a round number for readable deadlines).
     pub fn anchored_at(wall_ms: i64) -> Clock {
-        Clock { inner: Arc::new(Anchor { wall_ms, instant: Instant::now() }) }
+        Clock {
+            inner: Arc::new(Anchor {
+                wall_ms,
+                instant: Instant::now(),
+            }),
+        }
     }
 
     /// Milliseconds since the Unix epoch.
     pub fn now_ms(&self) -> i64 {
         let elapsed = Instant::now().saturating_duration_since(self.inner.instant);
-        self.inner.wall_ms.saturating_add(i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+        self.inner
+            .wall_ms
+            .saturating_add(i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
     }
 
     /// Now, as the rules crate's timestamp.
@@ -67,7 +74,10 @@ mod tests {
         assert_eq!(clock.now_ms(), 1_000_000);
         tokio::time::advance(std::time::Duration::from_millis(2_500)).await;
         assert_eq!(clock.now_ms(), 1_002_500);
-        assert_eq!(clock.until(Timestamp(1_003_000)), std::time::Duration::from_millis(500));
+        assert_eq!(
+            clock.until(Timestamp(1_003_000)),
+            std::time::Duration::from_millis(500)
+        );
         assert_eq!(clock.until(Timestamp(1_000_000)), std::time::Duration::ZERO);
     }
 }

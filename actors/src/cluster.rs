@@ -57,7 +57,8 @@ pub enum SessionEvent {
 }
 
 /// A source of peer addresses, polled on every re-dial round.
-pub type PeerSource = Box<dyn Fn() -> Pin<Box<dyn Future<Output = Vec<String>> + Send>> + Send + Sync>;
+pub type PeerSource =
+    Box<dyn Fn() -> Pin<Box<dyn Future<Output = Vec<String>> + Send>> + Send + Sync>;
 
 /// The running membership of this process.
 #[derive(Debug)]
@@ -79,7 +80,9 @@ impl NodeEventSubscription for Events {
         }
     }
     fn node_session_disconnected(&self, session: NodeServerSessionInformation) {
-        let _ = self.0.send(SessionEvent::Disconnected { peer: session.peer_name.map(|name| name.name) });
+        let _ = self.0.send(SessionEvent::Disconnected {
+            peer: session.peer_name.map(|name| name.name),
+        });
     }
 }
 
@@ -89,7 +92,11 @@ pub async fn join(
     dynamic_peers: Option<PeerSource>,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(ClusterHandle, mpsc::UnboundedReceiver<SessionEvent>), ractor::SpawnErr> {
-    let mode = if config.transitive { NodeConnectionMode::Transitive } else { NodeConnectionMode::Isolated };
+    let mode = if config.transitive {
+        NodeConnectionMode::Transitive
+    } else {
+        NodeConnectionMode::Isolated
+    };
     let server = NodeServer::new(
         config.port,
         config.cookie.clone(),
@@ -107,7 +114,13 @@ pub async fn join(
         subscription: Box::new(Events(events_tx)),
     });
     let advertised = format!("{}:{}", config.advertise_host, config.port);
-    tokio::spawn(redial_loop(server.clone(), config, advertised.clone(), dynamic_peers, shutdown));
+    tokio::spawn(redial_loop(
+        server.clone(),
+        config,
+        advertised.clone(),
+        dynamic_peers,
+        shutdown,
+    ));
     Ok((ClusterHandle { server, advertised }, events_rx))
 }
 
@@ -115,7 +128,12 @@ async fn connected_peers(server: &ActorRef<NodeServerMessage>) -> BTreeSet<Strin
     match ractor::call_t!(server, NodeServerMessage::GetSessions, 1_000) {
         Ok(sessions) => sessions
             .values()
-            .filter_map(|session| session.peer_name.as_ref().map(|name| name.connection_string.clone()))
+            .filter_map(|session| {
+                session
+                    .peer_name
+                    .as_ref()
+                    .map(|name| name.connection_string.clone())
+            })
             .collect(),
         Err(_) => BTreeSet::new(),
     }
@@ -137,7 +155,12 @@ async fn redial_loop(
         if !wanted.is_empty() {
             let connected = connected_peers(&server).await;
             for peer in wanted.difference(&connected) {
-                match tokio::time::timeout(Duration::from_secs(2), ractor_cluster::client_connect(&server, peer.as_str())).await {
+                match tokio::time::timeout(
+                    Duration::from_secs(2),
+                    ractor_cluster::client_connect(&server, peer.as_str()),
+                )
+                .await
+                {
                     Ok(Ok(())) => tracing::debug!(%peer, "dialed cluster peer"),
                     Ok(Err(error)) => tracing::debug!(%peer, %error, "cluster peer not reachable"),
                     Err(_) => tracing::debug!(%peer, "cluster dial timed out"),

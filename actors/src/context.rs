@@ -28,7 +28,10 @@ pub struct NodeContext {
 impl NodeContext {
     /// This node as an owner in the store's fencing records.
     pub fn owner_id(&self) -> OwnerId {
-        OwnerId { node: self.node_id.clone(), incarnation: self.incarnation }
+        OwnerId {
+            node: self.node_id.clone(),
+            incarnation: self.incarnation,
+        }
     }
 }
 

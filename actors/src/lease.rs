@@ -32,9 +32,14 @@ pub async fn run_lease_keeper(
         if let Some(until) = held_until
             && now >= until
         {
-            tracing::warn!(lapsed_ms = now - until, "node lease lapsed before renewal; fencing local auctions");
+            tracing::warn!(
+                lapsed_ms = now - until,
+                "node lease lapsed before renewal; fencing local auctions"
+            );
             metrics::counter!(m::SELF_FENCES).increment(1);
-            let _ = router.cast(RouterMessage::Fence(Wire::new(FenceRequest { reason: "lease lapsed".into() })));
+            let _ = router.cast(RouterMessage::Fence(Wire::new(FenceRequest {
+                reason: "lease lapsed".into(),
+            })));
             held_until = None;
         }
         let lease = NodeLease {
@@ -53,8 +58,12 @@ pub async fn run_lease_keeper(
             }
             Err(LeaseError::Superseded { .. }) => {
                 metrics::counter!(m::LEASE_RENEWALS, "outcome" => "superseded").increment(1);
-                tracing::error!("a newer process with this node id holds the lease; fencing and stopping renewals");
-                let _ = router.cast(RouterMessage::Fence(Wire::new(FenceRequest { reason: "lease superseded".into() })));
+                tracing::error!(
+                    "a newer process with this node id holds the lease; fencing and stopping renewals"
+                );
+                let _ = router.cast(RouterMessage::Fence(Wire::new(FenceRequest {
+                    reason: "lease superseded".into(),
+                })));
                 return;
             }
             Err(error) => {

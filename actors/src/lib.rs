@@ -26,6 +26,8 @@ pub mod metrics;
 pub mod router;
 pub mod storage;
 pub mod takeover;
+#[cfg(any(test, feature = "test-util"))]
+pub mod test_util;
 
 pub use auction_actor::{AuctionActor, AuctionMessage, AuctionReport, HandoffOutcome};
 pub use clock::Clock;

@@ -29,22 +29,43 @@ pub const TAKEOVERS: &str = "node_takeovers_total";
 
 /// Histogram buckets for command latencies, in seconds (explicit so they aggregate across pods).
 pub const LATENCY_BUCKETS: &[f64] = &[
-    0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+    0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0,
 ];
 
 /// Describe every metric (HELP text) once the recorder is installed.
 pub fn describe() {
-    metrics::describe_counter!(COMMANDS, "Commands decided by auction actors, by command and outcome");
-    metrics::describe_histogram!(COMMAND_SECONDS, metrics::Unit::Seconds, "Command decision plus durable write, at the node");
+    metrics::describe_counter!(
+        COMMANDS,
+        "Commands decided by auction actors, by command and outcome"
+    );
+    metrics::describe_histogram!(
+        COMMAND_SECONDS,
+        metrics::Unit::Seconds,
+        "Command decision plus durable write, at the node"
+    );
     metrics::describe_histogram!(BATCH_EVENTS, "Events per durable append");
     metrics::describe_gauge!(LIVE_AUCTIONS, "Auction actors running on this node");
     metrics::describe_counter!(ACTIVATIONS, "Auction activations by kind (local, takeover)");
-    metrics::describe_histogram!(ACTIVATION_SECONDS, metrics::Unit::Seconds, "Time to claim and replay an auction");
-    metrics::describe_counter!(FENCED, "Appends refused because another node owns the auction");
+    metrics::describe_histogram!(
+        ACTIVATION_SECONDS,
+        metrics::Unit::Seconds,
+        "Time to claim and replay an auction"
+    );
+    metrics::describe_counter!(
+        FENCED,
+        "Appends refused because another node owns the auction"
+    );
     metrics::describe_counter!(ACTOR_FAILURES, "Auction actors that failed");
     metrics::describe_counter!(ACTOR_RESTARTS, "Auction actors restarted from the log");
-    metrics::describe_counter!(DELIVERIES_DROPPED, "Event deliveries to gateways that could not be sent");
+    metrics::describe_counter!(
+        DELIVERIES_DROPPED,
+        "Event deliveries to gateways that could not be sent"
+    );
     metrics::describe_counter!(LEASE_RENEWALS, "Node lease renewals by outcome");
-    metrics::describe_counter!(SELF_FENCES, "Times this node stopped its auctions because its lease lapsed");
+    metrics::describe_counter!(
+        SELF_FENCES,
+        "Times this node stopped its auctions because its lease lapsed"
+    );
     metrics::describe_counter!(TAKEOVERS, "Orphaned auctions activated by this node");
 }

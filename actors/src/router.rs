@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use auction::AuctionId;
 use protocol::cluster::{
-    DrainReport, ExecuteReply, NodeStatus, ROUTERS_GROUP, RouterMessage, SubscribeReply, Wire, router_name,
+    DrainReport, ExecuteReply, NodeStatus, ROUTERS_GROUP, RouterMessage, SubscribeReply, Wire,
+    router_name,
 };
 use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, MessagingErr, SupervisionEvent};
 use tokio::time::Instant;
@@ -34,6 +35,8 @@ pub struct RouterState {
     /// Gateways subscribed per auction, kept here so a restarted auction actor keeps pushing.
     subscriptions: HashMap<AuctionId, BTreeSet<String>>,
     restarts: HashMap<AuctionId, VecDeque<Instant>>,
+    /// Actor names are unique per spawn: a retiring actor may linger while its successor starts.
+    spawned: u64,
 }
 
 impl Router {
@@ -50,7 +53,11 @@ impl Actor for Router {
     type State = RouterState;
     type Arguments = Arc<NodeContext>;
 
-    async fn pre_start(&self, myself: ActorRef<Self::Msg>, ctx: Self::Arguments) -> Result<Self::State, ActorProcessingErr> {
+    async fn pre_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        ctx: Self::Arguments,
+    ) -> Result<Self::State, ActorProcessingErr> {
         ractor::pg::join(ROUTERS_GROUP.to_string(), vec![myself.get_cell()]);
         Ok(RouterState {
             ctx,
@@ -58,6 +65,7 @@ impl Actor for Router {
             by_actor: HashMap::new(),
             subscriptions: HashMap::new(),
             restarts: HashMap::new(),
+            spawned: 0,
         })
     }
 
@@ -80,7 +88,9 @@ impl Actor for Router {
             }
             RouterMessage::Execute(request, reply) => match request.into_inner() {
                 Err(error) => {
-                    let _ = reply.send(Wire::new(ExecuteReply::Unavailable { message: error.to_string() }));
+                    let _ = reply.send(Wire::new(ExecuteReply::Unavailable {
+                        message: error.to_string(),
+                    }));
                 }
                 Ok(request) => {
                     let auction_id = request.auction_id.clone();
@@ -90,12 +100,24 @@ impl Actor for Router {
             },
             RouterMessage::Subscribe(request, reply) => match request.into_inner() {
                 Err(error) => {
-                    let _ = reply.send(Wire::new(SubscribeReply::Unavailable { message: error.to_string() }));
+                    let _ = reply.send(Wire::new(SubscribeReply::Unavailable {
+                        message: error.to_string(),
+                    }));
                 }
                 Ok(request) => {
                     let auction_id = request.auction_id.clone();
-                    state.subscriptions.entry(auction_id.clone()).or_default().insert(request.gateway.clone());
-                    forward(&myself, state, &auction_id, AuctionMessage::Subscribe(request, reply)).await;
+                    state
+                        .subscriptions
+                        .entry(auction_id.clone())
+                        .or_default()
+                        .insert(request.gateway.clone());
+                    forward(
+                        &myself,
+                        state,
+                        &auction_id,
+                        AuctionMessage::Subscribe(request, reply),
+                    )
+                    .await;
                 }
             },
             RouterMessage::Unsubscribe(request) => {
@@ -113,7 +135,9 @@ impl Actor for Router {
             }
             RouterMessage::Create(request, reply) => match request.into_inner() {
                 Err(error) => {
-                    let _ = reply.send(Wire::new(ExecuteReply::Unavailable { message: error.to_string() }));
+                    let _ = reply.send(Wire::new(ExecuteReply::Unavailable {
+                        message: error.to_string(),
+                    }));
                 }
                 Ok(request) => {
                     let auction_id = request.setup.auction_id.clone();
@@ -124,8 +148,13 @@ impl Actor for Router {
                             code: "already_exists".into(),
                             message: format!("auction {auction_id} already exists"),
                         }));
-                    } else if let Err(error) =
-                        spawn_auction(&myself, state, &auction_id, Some((Box::new(request.setup), reply))).await
+                    } else if let Err(error) = spawn_auction(
+                        &myself,
+                        state,
+                        &auction_id,
+                        Some((Box::new(request.setup), reply)),
+                    )
+                    .await
                     {
                         tracing::warn!(%auction_id, %error, "could not start an auction actor to create it");
                     }
@@ -135,23 +164,40 @@ impl Actor for Router {
                 if let Ok(request) = request.into_inner()
                     && !state.ctx.is_draining()
                     && !state.auctions.contains_key(&request.auction_id)
-                    && let Err(error) = spawn_auction(&myself, state, &request.auction_id, None).await
+                    && let Err(error) =
+                        spawn_auction(&myself, state, &request.auction_id, None).await
                 {
                     tracing::warn!(auction_id = %request.auction_id, %error, "takeover activation failed");
                 }
             }
             RouterMessage::Fence(request) => {
                 let reason = request.into_inner().map(|r| r.reason).unwrap_or_default();
-                tracing::warn!(%reason, auctions = state.auctions.len(), "fencing: stopping every local auction");
-                for actor in state.auctions.values() {
-                    actor.stop(Some(format!("fenced: {reason}")));
+                tracing::warn!(%reason, auctions = state.auctions.len(), "fencing: every local auction stops serving");
+                // New requests go to fresh actors, which claim again before serving anything.
+                for (_, actor) in state.auctions.drain() {
+                    let _ = actor.cast(AuctionMessage::Fence);
+                }
+            }
+            RouterMessage::Forget(request) => {
+                if let Ok(request) = request.into_inner()
+                    && state
+                        .auctions
+                        .get(&request.auction_id)
+                        .and_then(|actor| actor.get_name())
+                        .as_deref()
+                        == Some(request.actor_name.as_str())
+                {
+                    state.auctions.remove(&request.auction_id);
                 }
             }
             RouterMessage::Drain(request, reply) => {
                 let timeout = request.into_inner().map(|r| r.timeout_ms).unwrap_or(10_000);
                 state.ctx.draining.store(true, Ordering::SeqCst);
                 let actors: Vec<_> = state.auctions.values().cloned().collect();
-                tracing::info!(auctions = actors.len(), "draining: handing every auction over");
+                tracing::info!(
+                    auctions = actors.len(),
+                    "draining: handing every auction over"
+                );
                 tokio::spawn(async move {
                     let report = drain(actors, Duration::from_millis(timeout)).await;
                     tracing::info!(?report, "drain finished");
@@ -170,7 +216,9 @@ impl Actor for Router {
     ) -> Result<(), ActorProcessingErr> {
         match event {
             SupervisionEvent::ActorFailed(cell, error) => {
-                let Some(auction_id) = forget(state, cell.get_id()) else { return Ok(()) };
+                let Some(auction_id) = forget(state, cell.get_id()) else {
+                    return Ok(());
+                };
                 metrics::counter!(m::ACTOR_FAILURES).increment(1);
                 if state.ctx.is_draining() {
                     return Ok(());
@@ -178,7 +226,8 @@ impl Actor for Router {
                 if within_restart_budget(state, &auction_id) {
                     tracing::warn!(%auction_id, %error, "auction actor failed; restarting it from the log");
                     metrics::counter!(m::ACTOR_RESTARTS).increment(1);
-                    if let Err(spawn_error) = spawn_auction(&myself, state, &auction_id, None).await {
+                    if let Err(spawn_error) = spawn_auction(&myself, state, &auction_id, None).await
+                    {
                         tracing::error!(%auction_id, %spawn_error, "could not restart auction actor");
                     }
                 } else {
@@ -205,7 +254,11 @@ impl NodeContext {
 
 fn forget(state: &mut RouterState, actor: ActorId) -> Option<AuctionId> {
     let auction_id = state.by_actor.remove(&actor)?;
-    if state.auctions.get(&auction_id).is_some_and(|current| current.get_id() == actor) {
+    if state
+        .auctions
+        .get(&auction_id)
+        .is_some_and(|current| current.get_id() == actor)
+    {
         state.auctions.remove(&auction_id);
     }
     Some(auction_id)
@@ -215,7 +268,10 @@ fn within_restart_budget(state: &mut RouterState, auction_id: &AuctionId) -> boo
     let window = state.ctx.tuning.restart_window;
     let history = state.restarts.entry(auction_id.clone()).or_default();
     let now = Instant::now();
-    while history.front().is_some_and(|at| now.duration_since(*at) > window) {
+    while history
+        .front()
+        .is_some_and(|at| now.duration_since(*at) > window)
+    {
         history.pop_front();
     }
     if history.len() >= state.ctx.tuning.restart_limit as usize {
@@ -227,7 +283,12 @@ fn within_restart_budget(state: &mut RouterState, auction_id: &AuctionId) -> boo
 
 /// Send `message` to the auction's actor, starting it when needed. If the actor died in between,
 /// start a fresh one and try once more; if that fails too, answer "unavailable".
-async fn forward(myself: &ActorRef<RouterMessage>, state: &mut RouterState, auction_id: &AuctionId, message: AuctionMessage) {
+async fn forward(
+    myself: &ActorRef<RouterMessage>,
+    state: &mut RouterState,
+    auction_id: &AuctionId,
+    message: AuctionMessage,
+) {
     let mut message = message;
     for _attempt in 0..2 {
         let actor = match state.auctions.get(auction_id) {
@@ -240,7 +301,10 @@ async fn forward(myself: &ActorRef<RouterMessage>, state: &mut RouterState, auct
                 Ok(actor) => actor,
                 Err(error) => {
                     tracing::warn!(%auction_id, %error, "could not start auction actor");
-                    refuse(message, RefuseAs::Unavailable(format!("could not start the auction: {error}")));
+                    refuse(
+                        message,
+                        RefuseAs::Unavailable(format!("could not start the auction: {error}")),
+                    );
                     return;
                 }
             },
@@ -254,7 +318,10 @@ async fn forward(myself: &ActorRef<RouterMessage>, state: &mut RouterState, auct
             Err(_) => return,
         }
     }
-    refuse(message, RefuseAs::Unavailable("the auction restarted; try again".into()));
+    refuse(
+        message,
+        RefuseAs::Unavailable("the auction restarted; try again".into()),
+    );
 }
 
 enum RefuseAs {
@@ -264,9 +331,14 @@ enum RefuseAs {
 
 fn refuse(message: AuctionMessage, how: RefuseAs) {
     let (execute, subscribe) = match how {
-        RefuseAs::NotOwner => (ExecuteReply::NotOwner { owner: None }, SubscribeReply::NotOwner { owner: None }),
+        RefuseAs::NotOwner => (
+            ExecuteReply::NotOwner { owner: None },
+            SubscribeReply::NotOwner { owner: None },
+        ),
         RefuseAs::Unavailable(message) => (
-            ExecuteReply::Unavailable { message: message.clone() },
+            ExecuteReply::Unavailable {
+                message: message.clone(),
+            },
             SubscribeReply::Unavailable { message },
         ),
     };
@@ -285,15 +357,27 @@ async fn spawn_auction(
     myself: &ActorRef<RouterMessage>,
     state: &mut RouterState,
     auction_id: &AuctionId,
-    create: Option<(Box<auction::AuctionSetup>, ractor::RpcReplyPort<Wire<ExecuteReply>>)>,
+    create: Option<(
+        Box<auction::AuctionSetup>,
+        ractor::RpcReplyPort<Wire<ExecuteReply>>,
+    )>,
 ) -> Result<ActorRef<AuctionMessage>, ractor::SpawnErr> {
     let args = AuctionActorArgs {
         auction_id: auction_id.clone(),
         ctx: state.ctx.clone(),
-        subscribers: state.subscriptions.get(auction_id).cloned().unwrap_or_default(),
+        subscribers: state
+            .subscriptions
+            .get(auction_id)
+            .cloned()
+            .unwrap_or_default(),
         create,
     };
-    let (actor, _) = Actor::spawn_linked(Some(format!("auction:{auction_id}")), AuctionActor, args, myself.get_cell()).await?;
+    state.spawned += 1;
+    let name = format!(
+        "auction:{}:{auction_id}#{}",
+        state.ctx.node_id, state.spawned
+    );
+    let (actor, _) = Actor::spawn_linked(Some(name), AuctionActor, args, myself.get_cell()).await?;
     state.by_actor.insert(actor.get_id(), auction_id.clone());
     state.auctions.insert(auction_id.clone(), actor.clone());
     Ok(actor)
@@ -303,7 +387,10 @@ async fn drain(actors: Vec<ActorRef<AuctionMessage>>, timeout: Duration) -> Drai
     let handoffs = actors.into_iter().map(|actor| async move {
         ractor::call_t!(actor, AuctionMessage::Handoff, timeout.as_millis() as u64)
     });
-    let mut report = DrainReport { released: 0, failed: 0 };
+    let mut report = DrainReport {
+        released: 0,
+        failed: 0,
+    };
     for outcome in futures_util::future::join_all(handoffs).await {
         match outcome {
             Ok(HandoffOutcome::Released { .. }) => report.released += 1,

@@ -52,10 +52,13 @@ pub async fn open(location: &StoreLocation) -> Result<Arc<dyn Store>, store::Sto
         StoreLocation::Memory => Arc::new(store::EmbeddedStore::in_memory()?),
         StoreLocation::Embedded(path) => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|error| store::StoreError::Io(error.to_string()))?;
+                std::fs::create_dir_all(parent)
+                    .map_err(|error| store::StoreError::Io(error.to_string()))?;
             }
             Arc::new(store::EmbeddedStore::open(path)?)
         }
-        StoreLocation::Remote(address) => Arc::new(store::RemoteStore::connect(address.clone()).await?),
+        StoreLocation::Remote(address) => {
+            Arc::new(store::RemoteStore::connect(address.clone()).await?)
+        }
     })
 }

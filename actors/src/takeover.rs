@@ -25,7 +25,9 @@ pub fn is_orphaned(ownership: &Ownership, leases: &HashMap<&str, &NodeLease>, no
     if ownership.retired {
         return false;
     }
-    let Some(owner) = &ownership.owner else { return true };
+    let Some(owner) = &ownership.owner else {
+        return true;
+    };
     if ownership.released_at.is_some() {
         return true;
     }
@@ -37,7 +39,11 @@ pub fn is_orphaned(ownership: &Ownership, leases: &HashMap<&str, &NodeLease>, no
 
 /// Nodes that may host auctions now: live lease and not draining.
 pub fn eligible_nodes(leases: &[NodeLease], now_ms: i64) -> Vec<&str> {
-    leases.iter().filter(|lease| lease.expires_at > now_ms && !lease.draining).map(|lease| lease.node.as_str()).collect()
+    leases
+        .iter()
+        .filter(|lease| lease.expires_at > now_ms && !lease.draining)
+        .map(|lease| lease.node.as_str())
+        .collect()
 }
 
 /// One scan: the orphaned auctions that this node should take.
@@ -51,7 +57,10 @@ pub fn auctions_to_take(
     if !eligible.contains(&me) {
         return Vec::new();
     }
-    let by_node: HashMap<&str, &NodeLease> = leases.iter().map(|lease| (lease.node.as_str(), lease)).collect();
+    let by_node: HashMap<&str, &NodeLease> = leases
+        .iter()
+        .map(|lease| (lease.node.as_str(), lease))
+        .collect();
     active
         .iter()
         .filter(|(_, ownership)| is_orphaned(ownership, &by_node, now_ms))
@@ -61,7 +70,11 @@ pub fn auctions_to_take(
 }
 
 /// Scan every `takeover_scan_every` until `shutdown` turns true.
-pub async fn run_takeover_scanner(ctx: Arc<NodeContext>, router: ActorRef<RouterMessage>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_takeover_scanner(
+    ctx: Arc<NodeContext>,
+    router: ActorRef<RouterMessage>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(ctx.tuning.takeover_scan_every) => {}
@@ -81,10 +94,14 @@ pub async fn run_takeover_scanner(ctx: Arc<NodeContext>, router: ActorRef<Router
             }
         };
         for auction in auctions_to_take(&ctx.node_id, &leases, &active, ctx.clock.now_ms()) {
-            let Ok(auction_id) = AuctionId::try_new(auction.clone()) else { continue };
+            let Ok(auction_id) = AuctionId::try_new(auction.clone()) else {
+                continue;
+            };
             tracing::info!(%auction_id, "taking over an orphaned auction");
             metrics::counter!(m::TAKEOVERS).increment(1);
-            let _ = router.cast(RouterMessage::Activate(Wire::new(ActivateRequest { auction_id })));
+            let _ = router.cast(RouterMessage::Activate(Wire::new(ActivateRequest {
+                auction_id,
+            })));
         }
     }
 }

@@ -196,21 +196,18 @@ impl Book {
     }
 }
 
-/// An accepted request's receipt, with what it was for (to tell a retry from a reused key).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Receipt {
-    receipt: BidReceipt,
-}
-
-impl Receipt {
-    /// The decision for a repeat of `(lot, amount, by_proxy)` under this key.
-    fn repeat(&self, lot: LotNumber, amount: Money, by_proxy: bool) -> Result<Decision, Refusal> {
-        let original = self.receipt;
-        if (original.lot, original.amount, original.by_proxy) == (lot, amount, by_proxy) {
-            Ok(Decision::Duplicate(original))
-        } else {
-            Err(Refusal::KeyReused)
-        }
+/// The decision for a request repeating an accepted key: the original receipt if it asks for the
+/// same thing (`lot`, `amount`, bid or proxy), else `key_reused`.
+fn repeat(
+    original: &BidReceipt,
+    lot: LotNumber,
+    amount: Money,
+    by_proxy: bool,
+) -> Result<Decision, Refusal> {
+    if (original.lot, original.amount, original.by_proxy) == (lot, amount, by_proxy) {
+        Ok(Decision::Duplicate(*original))
+    } else {
+        Err(Refusal::KeyReused)
     }
 }
 
@@ -221,7 +218,7 @@ pub struct Auction {
     pub(crate) core: Core,
     pub(crate) journal: Journal,
     /// Accepted idempotency keys, per manager.
-    receipts: Vec<HashMap<IdempotencyKey, Receipt>>,
+    receipts: Vec<HashMap<IdempotencyKey, BidReceipt>>,
 }
 
 impl Auction {
@@ -287,14 +284,14 @@ impl Auction {
             } => {
                 let manager = book.manager(by).ok_or(Refusal::NotAManager)?;
                 if let Some(receipt) = self.receipts[manager].get(key) {
-                    return receipt.repeat(*lot, *amount, false);
+                    return repeat(receipt, *lot, *amount, false);
                 }
                 decide::place_bid(book, core, manager, *lot, *amount, key, now)?
             }
             Command::SetProxy { by, lot, max, key } => {
                 let manager = book.manager(by).ok_or(Refusal::NotAManager)?;
                 if let Some(receipt) = self.receipts[manager].get(key) {
-                    return receipt.repeat(*lot, *max, true);
+                    return repeat(receipt, *lot, *max, true);
                 }
                 decide::set_proxy(book, core, manager, *lot, *max, key, now)?
             }
@@ -424,7 +421,7 @@ impl Auction {
                         at: *at,
                         by_proxy: *by_proxy,
                     };
-                    self.receipts[manager].insert(key.clone(), Receipt { receipt });
+                    self.receipts[manager].insert(key.clone(), receipt);
                 }
             }
             Event::ProxySet {
@@ -441,7 +438,7 @@ impl Auction {
                         at: *at,
                         by_proxy: true,
                     };
-                    self.receipts[manager].insert(key.clone(), Receipt { receipt });
+                    self.receipts[manager].insert(key.clone(), receipt);
                 }
             }
             _ => {}

@@ -760,7 +760,7 @@ impl Run {
 }
 
 proptest! {
-    #![proptest_config(config(96))]
+    #![proptest_config(config(256))]
 
     #[test]
     fn random_auctions_keep_every_invariant(
@@ -786,7 +786,7 @@ fn ideal_price(increment: &IncrementRule, opening: Money, maxes: &[Money]) -> Mo
 }
 
 proptest! {
-    #![proptest_config(config(192))]
+    #![proptest_config(config(256))]
 
     /// Proxies alone, one per manager in turn: the highest maximum (earliest on a tie) leads, at the
     /// second maximum plus one increment capped at its own maximum; only when the top two tie at

@@ -184,7 +184,7 @@ fn predecessor_same_asset_offered_twice_concurrently() {
     let mut step = 0u64;
     while !h.auction.is_ended() {
         step += 1;
-        if step % 2 == 0 {
+        if step.is_multiple_of(2) {
             let _ = h.run(Command::CloseLot { by: user("comm") });
         }
         if !h.auction.is_ended() {

@@ -98,9 +98,8 @@ fn views_and_commands_round_trip() {
     h.bid("ann", m(3)).unwrap();
     let view = h.auction.view();
     let results = h.auction.results();
-    for bytes in [rmp_serde::to_vec_named(&view).unwrap()] {
-        assert_eq!(rmp_serde::from_slice::<AuctionView>(&bytes).unwrap(), view);
-    }
+    let bytes = rmp_serde::to_vec_named(&view).unwrap();
+    assert_eq!(rmp_serde::from_slice::<AuctionView>(&bytes).unwrap(), view);
     assert_eq!(
         serde_json::from_str::<AuctionView>(&serde_json::to_string(&view).unwrap()).unwrap(),
         view

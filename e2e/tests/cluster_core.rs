@@ -20,6 +20,8 @@ const WAIT: Duration = Duration::from_secs(20);
 #[derive(Debug, Default)]
 struct Seen {
     snapshot_seq: Option<u64>,
+    /// The current lot's bids as of the snapshot.
+    snapshot_bids: Vec<(String, Money)>,
     events: BTreeMap<u64, Option<Event>>,
     last_phase: Option<PhaseView>,
     statuses: Vec<AuctionStatus>,
@@ -30,6 +32,16 @@ impl Seen {
         match frame {
             ServerFrame::Snapshot { seq, view, .. } => {
                 self.snapshot_seq = Some(seq);
+                self.snapshot_bids = view
+                    .lot
+                    .as_ref()
+                    .map(|lot| {
+                        lot.bids
+                            .iter()
+                            .map(|bid| (bid.bidder.as_str().to_string(), bid.amount))
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 self.last_phase = Some(view.phase.clone());
             }
             ServerFrame::Events { events, .. } => {
@@ -288,11 +300,17 @@ async fn owner_killed_and_restarted_keeps_every_acknowledged_bid() {
     catch_up_to(&mut alice, &mut alice_seen, after_seq).await;
     catch_up_to(&mut bob, &mut bob_seen, after_seq).await;
 
-    // A newcomer rebuilds from a snapshot: every acknowledged bid is in the lot's history.
-    let (_carol, carol_seen) = connect(&harness, "commish", Encoding::MessagePack, &auction).await;
-    assert!(carol_seen.snapshot_seq.expect("snapshot") >= after_seq);
+    // A newcomer starts from a snapshot: every acknowledged bid is in the lot's history.
+    let (mut carol, mut carol_seen) =
+        connect(&harness, "commish", Encoding::MessagePack, &auction).await;
+    catch_up_to(&mut carol, &mut carol_seen, after_seq).await;
     let mut all = expected.clone();
     all.push(("alice".into(), Money(20_000_000)));
+    assert_eq!(
+        carol_seen.bids(),
+        all,
+        "a newcomer sees every acknowledged bid"
+    );
     assert_eq!(
         alice_seen.bids(),
         all,
@@ -327,4 +345,5 @@ async fn owner_killed_and_restarted_keeps_every_acknowledged_bid() {
     alice.close().await;
     bob.close().await;
     commish.close().await;
+    carol.close().await;
 }

@@ -20,13 +20,13 @@ use tokio::sync::watch;
 
 pub use config::NodeConfig;
 
-/// A unique number per process start, so a restarted node never passes for its former self.
+/// A number that grows with every process start (nanoseconds since the Unix epoch), so a restarted
+/// node never passes for its former self and the store recognises its lease as the newer one.
 pub fn new_incarnation() -> u64 {
-    let nanos = std::time::SystemTime::now()
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_nanos() as u64)
-        .unwrap_or(0);
-    nanos ^ rand::random::<u64>().rotate_left(17)
+        .map(|elapsed| u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or(1)
 }
 
 /// Run a node until `shutdown` resolves, then hand its auctions over and stop.

@@ -5,7 +5,10 @@
 //! as `deadline − (client_now + skew)`. See `docs/PROTOCOL.md` for the conversation and an example of
 //! every frame.
 
-use auction::{AssetId, AuctionId, AuctionView, BidReceipt, IdempotencyKey, LotNumber, Money, PrivateView, UserId};
+use auction::{
+    AssetId, AuctionId, AuctionView, BidReceipt, IdempotencyKey, LotNumber, Money, PrivateView,
+    UserId,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::ClientEvent;

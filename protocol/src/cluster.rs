@@ -109,6 +109,8 @@ pub enum RouterMessage {
     /// Hand every live auction over (SIGTERM): finish what is in flight, release ownership.
     #[rpc]
     Drain(Wire<DrainRequest>, RpcReplyPort<Wire<DrainReport>>),
+    /// From a local auction actor that stopped serving: route new requests to a fresh actor.
+    Forget(Wire<ForgetRequest>),
 }
 
 /// Messages a gateway's sink accepts from nodes.
@@ -259,6 +261,15 @@ pub struct ActivateRequest {
 pub struct FenceRequest {
     /// Why (logs).
     pub reason: String,
+}
+
+/// Body of [`RouterMessage::Forget`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForgetRequest {
+    /// The auction.
+    pub auction_id: AuctionId,
+    /// The registered name of the actor that stopped serving it.
+    pub actor_name: String,
 }
 
 /// Body of [`RouterMessage::Drain`].

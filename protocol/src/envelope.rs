@@ -9,7 +9,9 @@
 //! proxy maximum) still occupies its sequence number for everybody else, with `event: null`
 //! ([`ClientEvent::hidden`]), so every client sees a gap-free sequence.
 
-use auction::{AssetId, AuctionView, Event, LotView, ManagerView, PhaseView, PrivateView, SoldEntry, UserId};
+use auction::{
+    AssetId, AuctionView, Event, LotView, ManagerView, PhaseView, PrivateView, SoldEntry, UserId,
+};
 use serde::{Deserialize, Serialize};
 
 /// One durable event of an auction with the read-model parts it changed.
@@ -46,7 +48,10 @@ impl Snapshot {
     /// What `viewer` alone may see, if anything.
     pub fn private_for(&self, viewer: Option<&UserId>) -> Option<PrivateView> {
         let viewer = viewer?;
-        self.private.iter().find(|(user, _)| user == viewer).map(|(_, view)| view.clone())
+        self.private
+            .iter()
+            .find(|(user, _)| user == viewer)
+            .map(|(_, view)| view.clone())
     }
 }
 

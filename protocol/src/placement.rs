@@ -21,9 +21,11 @@ pub fn preferred_node<'a, I>(auction_id: &str, nodes: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    nodes
-        .into_iter()
-        .max_by(|a, b| weight(auction_id, a).cmp(&weight(auction_id, b)).then_with(|| a.cmp(b)))
+    nodes.into_iter().max_by(|a, b| {
+        weight(auction_id, a)
+            .cmp(&weight(auction_id, b))
+            .then_with(|| a.cmp(b))
+    })
 }
 
 /// All `nodes` ordered by preference for `auction_id` (best first): the failover order.
@@ -31,7 +33,10 @@ pub fn preference_order<'a, I>(auction_id: &str, nodes: I) -> Vec<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let mut ranked: Vec<(u64, &'a str)> = nodes.into_iter().map(|n| (weight(auction_id, n), n)).collect();
+    let mut ranked: Vec<(u64, &'a str)> = nodes
+        .into_iter()
+        .map(|n| (weight(auction_id, n), n))
+        .collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.cmp(a.1)));
     ranked.dedup_by(|a, b| a.1 == b.1);
     ranked.into_iter().map(|(_, n)| n).collect()
@@ -54,7 +59,11 @@ mod tests {
         assert_eq!(golden, GOLDEN_WEIGHTS);
     }
 
-    const GOLDEN_WEIGHTS: [u64; 3] = [0, 0, 0];
+    const GOLDEN_WEIGHTS: [u64; 3] = [
+        6_247_283_674_850_969_993,
+        12_545_116_481_661_139_579,
+        2_617_775_269_118_383_422,
+    ];
 
     #[test]
     fn preferred_node_is_order_independent() {
@@ -108,7 +117,10 @@ mod tests {
             let auction = format!("x{i}");
             let order = preference_order(&auction, nodes.iter().copied());
             assert_eq!(order.len(), 3);
-            assert_eq!(Some(order[0]), preferred_node(&auction, nodes.iter().copied()));
+            assert_eq!(
+                Some(order[0]),
+                preferred_node(&auction, nodes.iter().copied())
+            );
         }
         assert_eq!(preferred_node("x", std::iter::empty()), None);
     }
