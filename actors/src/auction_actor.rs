@@ -188,6 +188,9 @@ impl GoneReason {
     }
 }
 
+/// A scheduled `Tick`.
+type TimerHandle = JoinHandle<Result<(), ractor::MessagingErr<AuctionMessage>>>;
+
 /// A serving auction.
 struct Live {
     epoch: u64,
@@ -207,10 +210,7 @@ struct Live {
     deferred: VecDeque<Deferred>,
     /// The most recent durable events, for exact catch-up.
     recent: VecDeque<EventEnvelope>,
-    timer: Option<(
-        Timestamp,
-        JoinHandle<Result<(), ractor::MessagingErr<AuctionMessage>>>,
-    )>,
+    timer: Option<(Timestamp, TimerHandle)>,
     handoff: Option<RpcReplyPort<HandoffOutcome>>,
 }
 
@@ -338,7 +338,7 @@ impl Actor for AuctionActor {
             }
             AuctionMessage::Fence => {
                 if !matches!(state.mode, Mode::Gone(_)) {
-                    go(&myself, state, GoneReason::NotOwner(None));
+                    go(&myself, state, GoneReason::NotOwner(None))?;
                 }
                 Ok(())
             }
@@ -391,11 +391,11 @@ async fn activate(
     let last_seq = match store.last_seq(auction_id.as_str()).await {
         Ok(seq) => seq,
         Err(error) => {
-            return Ok(go(
+            return go(
                 myself,
                 state,
                 GoneReason::Unavailable(format!("store unavailable: {error}")),
-            ));
+            );
         }
     };
 
@@ -403,7 +403,7 @@ async fn activate(
         return create(myself, state, *setup, reply, last_seq).await;
     }
     if last_seq == 0 {
-        return Ok(go(myself, state, GoneReason::NotFound));
+        return go(myself, state, GoneReason::NotFound);
     }
 
     let now_ms = ctx.clock.now_ms();
@@ -414,37 +414,33 @@ async fn activate(
         Ok(claim) => (claim.epoch, claim.previous, false),
         Err(ClaimError::Retired) => (0, None, true),
         Err(ClaimError::Owned { owner, .. }) => {
-            return Ok(go(myself, state, GoneReason::NotOwner(Some(owner.node))));
+            return go(myself, state, GoneReason::NotOwner(Some(owner.node)));
         }
         Err(error) => {
-            return Ok(go(
+            return go(
                 myself,
                 state,
                 GoneReason::Unavailable(format!("claim failed: {error}")),
-            ));
+            );
         }
     };
 
     let events = match read_all(&ctx, &auction_id).await {
         Ok(events) => events,
-        Err(message) => return Ok(go(myself, state, GoneReason::Unavailable(message))),
+        Err(message) => return go(myself, state, GoneReason::Unavailable(message)),
     };
     let (durable, recent) = match replay_with_recent(&events, ctx.tuning.retained_events) {
         Ok(replayed) => replayed,
         Err(message) => {
             tracing::error!(%auction_id, %message, "auction log does not replay");
-            return Ok(go(myself, state, GoneReason::Unavailable(message)));
+            return go(myself, state, GoneReason::Unavailable(message));
         }
     };
     let durable_seq = events.len() as u64;
     let speculative = match Auction::replay(events.iter()) {
         Ok(auction) => auction,
         Err(error) => {
-            return Ok(go(
-                myself,
-                state,
-                GoneReason::Unavailable(error.to_string()),
-            ));
+            return go(myself, state, GoneReason::Unavailable(error.to_string()));
         }
     };
     let mut live = Box::new(Live {
@@ -515,14 +511,14 @@ async fn create(
             "already_exists",
             format!("auction {auction_id} already exists"),
         )));
-        return Ok(go(myself, state, GoneReason::NotFound));
+        return go(myself, state, GoneReason::NotFound);
     }
     let now = ctx.clock.now();
     let (auction, created) = match Auction::create(setup, now) {
         Ok(created) => created,
         Err(error) => {
             let _ = reply.send(Wire::new(refuse("invalid_setup", error.to_string())));
-            return Ok(go(myself, state, GoneReason::NotFound));
+            return go(myself, state, GoneReason::NotFound);
         }
     };
     let owner = ctx.owner_id();
@@ -536,14 +532,14 @@ async fn create(
             let _ = reply.send(Wire::new(ExecuteReply::NotOwner {
                 owner: Some(owner.node.clone()),
             }));
-            return Ok(go(myself, state, GoneReason::NotOwner(Some(owner.node))));
+            return go(myself, state, GoneReason::NotOwner(Some(owner.node)));
         }
         Err(error) => {
             let message = format!("claim failed: {error}");
             let _ = reply.send(Wire::new(ExecuteReply::Unavailable {
                 message: message.clone(),
             }));
-            return Ok(go(myself, state, GoneReason::Unavailable(message)));
+            return go(myself, state, GoneReason::Unavailable(message));
         }
     };
     let payload = codec::to_msgpack(&created)?;
@@ -556,7 +552,7 @@ async fn create(
         let _ = reply.send(Wire::new(ExecuteReply::Unavailable {
             message: message.clone(),
         }));
-        return Ok(go(myself, state, GoneReason::Unavailable(message)));
+        return go(myself, state, GoneReason::Unavailable(message));
     }
     let envelope = make_envelope(1, created, &auction);
     let live = Box::new(Live {
@@ -581,7 +577,11 @@ async fn create(
 }
 
 /// Switch to `Gone`: queued messages are answered with `reason`, then the actor stops.
-fn go(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorState, reason: GoneReason) {
+fn go(
+    myself: &ActorRef<AuctionMessage>,
+    state: &mut AuctionActorState,
+    reason: GoneReason,
+) -> Result<(), ActorProcessingErr> {
     tracing::debug!(auction_id = %state.auction_id, ?reason, "auction actor not serving");
     if let Some((_, reply)) = state.create.take() {
         let _ = reply.send(Wire::new(reason.execute_reply()));
@@ -602,6 +602,7 @@ fn go(myself: &ActorRef<AuctionMessage>, state: &mut AuctionActorState, reason: 
     }
     state.mode = Mode::Gone(reason);
     forget_and_linger(myself, state);
+    Ok(())
 }
 
 /// Tell the router to send new requests to a fresh actor, then linger a moment answering stragglers
@@ -685,7 +686,12 @@ fn replay_with_recent(
         recent.push_back(make_envelope(1, first.clone(), &auction));
     }
     for (index, event) in events.iter().enumerate().skip(1) {
-        auction.apply(event);
+        auction.try_apply(event).map_err(|error| {
+            format!(
+                "event {} does not fit the auction's state: {error}",
+                index + 1
+            )
+        })?;
         if index >= keep_from {
             recent.push_back(make_envelope(index as u64 + 1, event.clone(), &auction));
         }
@@ -754,8 +760,10 @@ fn to_rules_command(user: &UserId, command: &AuctionCommand) -> Command {
         },
         AuctionCommand::Pause => Command::Pause { by },
         AuctionCommand::Resume => Command::Resume { by },
-        AuctionCommand::Skip => Command::CloseLot { by },
-        AuctionCommand::Undo => Command::UndoLastSale { by },
+        AuctionCommand::Skip { lot: Some(lot) } => Command::CloseLotIfOpen { by, lot: *lot },
+        AuctionCommand::Skip { lot: None } => Command::CloseLot { by },
+        AuctionCommand::Undo { lot: Some(lot) } => Command::UndoSaleOf { by, lot: *lot },
+        AuctionCommand::Undo { lot: None } => Command::UndoLastSale { by },
         AuctionCommand::End => Command::End { by },
     }
 }
@@ -1045,8 +1053,7 @@ fn appended(
             // event was acknowledged; stop and let the gateway find the new owner.
             tracing::warn!(auction_id = %state.auction_id, epoch = live.epoch, "fenced: another node owns this auction");
             metrics::counter!(m::FENCED).increment(1);
-            go(myself, state, GoneReason::NotOwner(None));
-            Ok(())
+            go(myself, state, GoneReason::NotOwner(None))
         }
         Err(error) => {
             // Outcome unknown: the batch may or may not be durable. Our state can no longer be

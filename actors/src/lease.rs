@@ -56,7 +56,7 @@ pub async fn run_lease_keeper(
                 // A renewal only counts from when it was sent.
                 held_until = Some(now.saturating_add(ttl_ms));
             }
-            Err(LeaseError::Superseded { .. }) => {
+            Err(LeaseError::Superseded) => {
                 metrics::counter!(m::LEASE_RENEWALS, "outcome" => "superseded").increment(1);
                 tracing::error!(
                     "a newer process with this node id holds the lease; fencing and stopping renewals"

@@ -1386,3 +1386,85 @@ fn views_describe_the_auction() {
     );
     h.assert_replays();
 }
+
+// ---------------------------------------------------------------- RULES.md worked examples
+
+/// RULES.md §5, first two rows and the last-slot row.
+#[test]
+fn rules_md_max_bid_example() {
+    let h = Harness::begun(|s| s.budget = m(50));
+    assert_eq!(h.manager("ann").max_bid, m(48));
+    let mut h = Harness::begun(|s| s.budget = m(150));
+    h.bid("ann", m(100)).unwrap();
+    h.run_out_clock();
+    h.run_out_clock();
+    assert_eq!(h.manager("ann").max_bid, m(49));
+    h.bid("ann", m(30)).unwrap();
+    h.run_out_clock();
+    assert_eq!(
+        (h.manager("ann").remaining, h.manager("ann").max_bid),
+        (m(20), m(20))
+    );
+}
+
+/// RULES.md §7: bids at 15 s, 20 s, 27 s and 36.5 s after the lot opened.
+#[test]
+fn rules_md_anti_snipe_example() {
+    let mut h = Harness::begun(|_| {});
+    let opened = h.now;
+    let at = |ms: u64| opened.plus(DurationMs(ms));
+    let steps = [
+        ("ann", 15_000, 30_000),
+        ("bob", 20_000, 30_000),
+        ("ann", 27_000, 37_000),
+        ("bob", 36_500, 46_500),
+    ];
+    for (round, (who, bid_at, deadline)) in steps.into_iter().enumerate() {
+        h.now = at(bid_at);
+        h.bid(who, m(2 + round as u64)).unwrap();
+        assert_eq!(h.deadline(), at(deadline), "bid at {bid_at} ms");
+    }
+    h.now = at(46_500);
+    assert_eq!(
+        h.bid("ann", m(9)).unwrap_err(),
+        Refusal::LotClosed { lot: LotNumber(1) }
+    );
+    let events = h.advance();
+    assert_eq!(
+        events[0],
+        Event::LotSold {
+            lot: LotNumber(1),
+            asset: asset("a1"),
+            buyer: user("bob"),
+            price: m(5),
+            at: at(46_500)
+        }
+    );
+}
+
+/// RULES.md §8 worked example.
+#[test]
+fn rules_md_proxy_example() {
+    let mut h = Harness::begun(|_| {});
+    assert_eq!(
+        bid_amounts(&h.proxy("ann", m(30)).unwrap()),
+        vec![("ann".into(), m(1), true)]
+    );
+    assert_eq!(
+        bid_amounts(&h.bid("bob", m(10)).unwrap()),
+        vec![("bob".into(), m(10), false), ("ann".into(), m(11), true)]
+    );
+    assert_eq!(
+        bid_amounts(&h.proxy("bob", m(18)).unwrap()),
+        vec![("bob".into(), m(18), true), ("ann".into(), m(19), true)]
+    );
+    assert_eq!(
+        bid_amounts(&h.proxy("cat", m(45)).unwrap()),
+        vec![("cat".into(), m(31), true)]
+    );
+    assert_eq!(
+        (h.lot_view().leader, h.lot_view().price),
+        (Some(user("cat")), Some(m(31)))
+    );
+    h.assert_replays();
+}

@@ -438,9 +438,11 @@ pub fn football_setup(
     bid_clock_ms: u64,
     anti_snipe_ms: u64,
 ) -> AuctionSetup {
-    let mut settings = LeagueSettings::default();
-    settings.bid_clock = auction::DurationMs(bid_clock_ms);
-    settings.anti_snipe = auction::DurationMs(anti_snipe_ms);
+    let settings = LeagueSettings {
+        bid_clock: auction::DurationMs(bid_clock_ms),
+        anti_snipe: auction::DurationMs(anti_snipe_ms),
+        ..LeagueSettings::default()
+    };
     AuctionSetup {
         auction_id: AuctionId::try_new(auction_id.to_string()).expect("test ids are valid"),
         league_name: format!("Test league {auction_id}"),

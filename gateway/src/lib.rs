@@ -37,11 +37,11 @@ use tower_http::services::ServeDir;
 
 pub use config::GatewayConfig;
 
-use crate::auth::{AllowSignedIn, JwtAuthenticator};
+use crate::auth::JwtAuthenticator;
 use crate::hub::Hubs;
 use crate::ratelimit::LocalLimiter;
 use crate::routing::{Routing, RoutingConfig};
-use crate::state::GatewayState;
+use crate::state::{GatewayState, StateParts};
 
 /// A running gateway's handles, for tests and the demo seeder.
 #[derive(Debug, Clone)]
@@ -129,18 +129,21 @@ pub async fn run(
 
     let secret = league::auth::SessionSecret::new(config.jwt_secret.as_bytes().to_vec())
         .map_err(|error| anyhow::anyhow!("invalid JWT secret: {error}"))?;
-    let state = Arc::new(GatewayState::new(
-        config.connection(),
-        routing.clone(),
+    let state = Arc::new(GatewayState::new(StateParts {
+        config: config.connection(),
+        routing: routing.clone(),
         hubs,
-        Arc::new(JwtAuthenticator::new(secret.clone())),
-        Arc::new(AllowSignedIn),
-        Arc::new(LocalLimiter::new(
+        auth: Arc::new(JwtAuthenticator::new(secret.clone())),
+        authz: api::authorizer(store.clone()),
+        limiter: Arc::new(LocalLimiter::new(
             config.commands_per_minute,
             config.command_burst,
         )),
-        config.connections_per_ip,
-    ));
+        connections_per_ip: config.connections_per_ip,
+        store: store.clone(),
+        secret: secret.clone(),
+        public_url: config.public_url.clone(),
+    }));
 
     let readiness = Readiness::default();
     let app = Router::new()

@@ -7,12 +7,39 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use auction::UserId;
+use league::auth::SessionSecret;
+use store::Store;
 
 use crate::auth::{Authenticator, Authorizer};
 use crate::config::ConnectionConfig;
 use crate::hub::Hubs;
 use crate::ratelimit::RateLimiter;
 use crate::routing::Routing;
+
+/// What [`GatewayState::new`] is built from.
+#[derive(Debug)]
+pub struct StateParts {
+    /// Connection knobs.
+    pub config: ConnectionConfig,
+    /// Finding and calling owners.
+    pub routing: Arc<Routing>,
+    /// Per-auction fan-out.
+    pub hubs: Arc<Hubs>,
+    /// Session tokens.
+    pub auth: Arc<dyn Authenticator>,
+    /// Who may watch what.
+    pub authz: Arc<dyn Authorizer>,
+    /// Command rate limits.
+    pub limiter: Arc<dyn RateLimiter>,
+    /// Open connections allowed per IP.
+    pub connections_per_ip: u32,
+    /// Leagues, accounts and auction logs.
+    pub store: Arc<dyn Store>,
+    /// Signs and verifies session tokens.
+    pub secret: SessionSecret,
+    /// Public base URL.
+    pub public_url: String,
+}
 
 /// Everything a connection needs.
 #[derive(Debug)]
@@ -31,6 +58,12 @@ pub struct GatewayState {
     pub limiter: Arc<dyn RateLimiter>,
     /// Open connections allowed per IP.
     pub connections_per_ip: u32,
+    /// Leagues, accounts and auction logs.
+    pub store: Arc<dyn Store>,
+    /// Signs and verifies session tokens.
+    pub secret: SessionSecret,
+    /// Public base URL (for links in invitations and magic links).
+    pub public_url: String,
     next_conn: AtomicU64,
     per_ip: Mutex<HashMap<IpAddr, u32>>,
     online: Mutex<HashMap<UserId, u32>>,
@@ -38,15 +71,19 @@ pub struct GatewayState {
 
 impl GatewayState {
     /// Assemble the shared state.
-    pub fn new(
-        config: ConnectionConfig,
-        routing: Arc<Routing>,
-        hubs: Arc<Hubs>,
-        auth: Arc<dyn Authenticator>,
-        authz: Arc<dyn Authorizer>,
-        limiter: Arc<dyn RateLimiter>,
-        connections_per_ip: u32,
-    ) -> Self {
+    pub fn new(parts: StateParts) -> Self {
+        let StateParts {
+            config,
+            routing,
+            hubs,
+            auth,
+            authz,
+            limiter,
+            connections_per_ip,
+            store,
+            secret,
+            public_url,
+        } = parts;
         GatewayState {
             config,
             routing,
@@ -55,6 +92,9 @@ impl GatewayState {
             authz,
             limiter,
             connections_per_ip,
+            store,
+            secret,
+            public_url,
             next_conn: AtomicU64::new(1),
             per_ip: Mutex::new(HashMap::new()),
             online: Mutex::new(HashMap::new()),

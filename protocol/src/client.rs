@@ -105,10 +105,20 @@ pub enum AuctionCommand {
     Pause,
     /// Commissioner: restart the clock with exactly the time that was left.
     Resume,
-    /// Commissioner: close the current lot now (sold to the leader if any).
-    Skip,
-    /// Commissioner: undo the most recent sale (refund; the asset is offered again next).
-    Undo,
+    /// Commissioner: close the current lot now (sold to the leader if any). With `lot`, only if that
+    /// lot is still the open one, so a late press can never close the next lot.
+    Skip {
+        /// The lot the commissioner saw open.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lot: Option<LotNumber>,
+    },
+    /// Commissioner: undo the most recent sale (refund; the asset is offered again next). With
+    /// `lot`, only if that lot's sale is still the latest.
+    Undo {
+        /// The lot whose sale the commissioner saw last.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lot: Option<LotNumber>,
+    },
     /// Commissioner: end the auction now.
     End,
 }
@@ -125,8 +135,8 @@ impl AuctionCommand {
             AuctionCommand::Begin => "begin",
             AuctionCommand::Pause => "pause",
             AuctionCommand::Resume => "resume",
-            AuctionCommand::Skip => "skip",
-            AuctionCommand::Undo => "undo",
+            AuctionCommand::Skip { .. } => "skip",
+            AuctionCommand::Undo { .. } => "undo",
             AuctionCommand::End => "end",
         }
     }

@@ -51,7 +51,7 @@ impl Snapshot {
         self.private
             .iter()
             .find(|(user, _)| user == viewer)
-            .map(|(_, view)| view.clone())
+            .map(|(_, view)| *view)
     }
 }
 

@@ -11,7 +11,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 /// The weight of `node` for `auction_id`. Stable across processes, versions of Rust and machines
 /// (xxh3 with a fixed seed), so every participant agrees.
 pub fn weight(auction_id: &str, node: &str) -> u64 {
-    let node_seed = xxh3_64_with_seed(node.as_bytes(), 0x5eed_a0c7_10_u64);
+    let node_seed = xxh3_64_with_seed(node.as_bytes(), 0x005e_eda0_c710_u64);
     xxh3_64_with_seed(auction_id.as_bytes(), node_seed)
 }
 

@@ -55,8 +55,13 @@ fn client_frames() -> Vec<ClientFrame> {
         AuctionCommand::Begin,
         AuctionCommand::Pause,
         AuctionCommand::Resume,
-        AuctionCommand::Skip,
-        AuctionCommand::Undo,
+        AuctionCommand::Skip {
+            lot: Some(LotNumber(4)),
+        },
+        AuctionCommand::Skip { lot: None },
+        AuctionCommand::Undo {
+            lot: Some(LotNumber(3)),
+        },
         AuctionCommand::End,
     ];
     for (index, command) in commands.into_iter().enumerate() {
