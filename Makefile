@@ -42,8 +42,24 @@ build: ## Build every binary (debug)
 unit: build ## Rust tests: rules, store conformance, actors, protocol, multi-process cluster tests
 	$(CARGO) nextest run --workspace --locked --no-fail-fast
 
+.PHONY: web-test
+web-test: build ## Browser tests: headless Chromium on phone-sized viewports against real processes
+	scripts/web-test.sh
+
+.PHONY: ops-test
+ops-test: ## Kubernetes manifests, Prometheus rules and dashboards, validated offline
+	scripts/validate-ops.sh
+
+.PHONY: loadtest-smoke
+loadtest-smoke: build ## A short load-test scenario end to end (checks no valid bid fails; asserts no timing)
+	scripts/loadtest-smoke.sh
+
+.PHONY: loadtest
+loadtest: ## Run a load-test scenario: make loadtest SCENARIO=stress [TARGET=ws://host:port/ws]
+	scripts/loadtest.sh "$(SCENARIO)" "$(TARGET)"
+
 .PHONY: test
-test: deps fmt-check lint unit ## Everything CI runs (installs what it needs first)
+test: deps fmt-check lint unit web-test ops-test loadtest-smoke ## Everything CI runs (installs what it needs first)
 	@echo "all tests passed"
 
 .PHONY: bench

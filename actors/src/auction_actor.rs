@@ -56,6 +56,9 @@ pub struct AuctionActorArgs {
     pub subscribers: BTreeSet<String>,
     /// Set when the actor is spawned to create the auction.
     pub create: Option<(Box<AuctionSetup>, RpcReplyPort<Wire<ExecuteReply>>)>,
+    /// Claim even from an owner whose lease is live (it is unreachable from gateways and from this
+    /// node); its writes are fenced from then on.
+    pub force_claim: bool,
 }
 
 /// Messages of an auction actor (local only: auctions are never remotable, see `protocol::cluster`).
@@ -123,6 +126,7 @@ pub struct AuctionActorState {
     subscribers: BTreeMap<String, Option<ActorRef<GatewayMessage>>>,
     mode: Mode,
     create: Option<(Box<AuctionSetup>, RpcReplyPort<Wire<ExecuteReply>>)>,
+    force_claim: bool,
     last_activity: Instant,
     idle_timer: Option<JoinHandle<()>>,
 }
@@ -270,6 +274,7 @@ impl Actor for AuctionActor {
                 .collect(),
             mode: Mode::Activating,
             create: args.create,
+            force_claim: args.force_claim,
             last_activity: Instant::now(),
             idle_timer: Some(idle_timer),
         })
@@ -408,7 +413,7 @@ async fn activate(
 
     let now_ms = ctx.clock.now_ms();
     let (epoch, previous, read_only) = match store
-        .claim(auction_id.as_str(), &owner, now_ms, false)
+        .claim(auction_id.as_str(), &owner, now_ms, state.force_claim)
         .await
     {
         Ok(claim) => (claim.epoch, claim.previous, false),

@@ -26,6 +26,8 @@ pub const LEASE_RENEWALS: &str = "node_lease_renewals_total";
 pub const SELF_FENCES: &str = "node_self_fences_total";
 /// Orphaned auctions this node activated.
 pub const TAKEOVERS: &str = "node_takeovers_total";
+/// Auctions taken from a live-leased owner that neither a gateway nor this node could reach.
+pub const FORCED_TAKEOVERS: &str = "node_forced_takeovers_total";
 
 /// Histogram buckets for command latencies, in seconds (explicit so they aggregate across pods).
 pub const LATENCY_BUCKETS: &[f64] = &[
@@ -68,4 +70,8 @@ pub fn describe() {
         "Times this node stopped its auctions because its lease lapsed"
     );
     metrics::describe_counter!(TAKEOVERS, "Orphaned auctions activated by this node");
+    metrics::describe_counter!(
+        FORCED_TAKEOVERS,
+        "Auctions taken from an unreachable owner with a live lease"
+    );
 }

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use auction::AuctionId;
 use protocol::cluster::{
-    DrainReport, ExecuteReply, NodeStatus, ROUTERS_GROUP, RouterMessage, SubscribeReply, Wire,
-    router_name,
+    ActivateRequest, DrainReport, ExecuteReply, NodeStatus, PingRequest, ROUTERS_GROUP,
+    RouterMessage, SubscribeReply, Wire, router_name,
 };
 use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, MessagingErr, SupervisionEvent};
 use tokio::time::Instant;
@@ -148,7 +148,7 @@ impl Actor for Router {
                             code: "already_exists".into(),
                             message: format!("auction {auction_id} already exists"),
                         }));
-                    } else if let Err(error) = spawn_auction(
+                    } else if let Err(error) = spawn_actor_default(
                         &myself,
                         state,
                         &auction_id,
@@ -164,12 +164,53 @@ impl Actor for Router {
                 if let Ok(request) = request.into_inner()
                     && !state.ctx.is_draining()
                     && !state.auctions.contains_key(&request.auction_id)
-                    && let Err(error) =
-                        spawn_auction(&myself, state, &request.auction_id, None).await
                 {
-                    tracing::warn!(auction_id = %request.auction_id, %error, "takeover activation failed");
+                    let force = request.force;
+                    if let Err(error) =
+                        spawn_actor(&myself, state, &request.auction_id, None, force).await
+                    {
+                        tracing::warn!(auction_id = %request.auction_id, %error, "takeover activation failed");
+                    }
                 }
             }
+            RouterMessage::Takeover(request, reply) => match request.into_inner() {
+                Err(error) => {
+                    let _ = reply.send(Wire::new(ExecuteReply::Unavailable {
+                        message: error.to_string(),
+                    }));
+                }
+                Ok(request) if state.ctx.is_draining() => {
+                    let _ = request;
+                    let _ = reply.send(Wire::new(ExecuteReply::NotOwner { owner: None }));
+                }
+                Ok(request) if state.auctions.contains_key(&request.auction_id) => {
+                    // Already served (or being activated) here.
+                    let _ = reply.send(Wire::new(ExecuteReply::Accepted { seq: 0 }));
+                }
+                Ok(request) => {
+                    // Verify from here, off the router's mailbox, that the owner is unreachable.
+                    let me = myself.clone();
+                    let from = state.ctx.node_id.clone();
+                    tokio::spawn(async move {
+                        if router_answers(&request.unreachable_owner, &from).await {
+                            let owner = Some(request.unreachable_owner);
+                            let _ = reply.send(Wire::new(ExecuteReply::NotOwner { owner }));
+                            return;
+                        }
+                        tracing::warn!(
+                            auction_id = %request.auction_id, owner = %request.unreachable_owner,
+                            "owner unreachable from the gateway and from here: forcing a takeover"
+                        );
+                        metrics::counter!(m::FORCED_TAKEOVERS).increment(1);
+                        let activate = ActivateRequest {
+                            auction_id: request.auction_id,
+                            force: true,
+                        };
+                        let _ = me.cast(RouterMessage::Activate(Wire::new(activate)));
+                        let _ = reply.send(Wire::new(ExecuteReply::Accepted { seq: 0 }));
+                    });
+                }
+            },
             RouterMessage::Fence(request) => {
                 let reason = request.into_inner().map(|r| r.reason).unwrap_or_default();
                 tracing::warn!(%reason, auctions = state.auctions.len(), "fencing: every local auction stops serving");
@@ -226,7 +267,8 @@ impl Actor for Router {
                 if within_restart_budget(state, &auction_id) {
                     tracing::warn!(%auction_id, %error, "auction actor failed; restarting it from the log");
                     metrics::counter!(m::ACTOR_RESTARTS).increment(1);
-                    if let Err(spawn_error) = spawn_auction(&myself, state, &auction_id, None).await
+                    if let Err(spawn_error) =
+                        spawn_actor_default(&myself, state, &auction_id, None).await
                     {
                         tracing::error!(%auction_id, %spawn_error, "could not restart auction actor");
                     }
@@ -297,7 +339,7 @@ async fn forward(
                 refuse(message, RefuseAs::NotOwner);
                 return;
             }
-            None => match spawn_auction(myself, state, auction_id, None).await {
+            None => match spawn_actor_default(myself, state, auction_id, None).await {
                 Ok(actor) => actor,
                 Err(error) => {
                     tracing::warn!(%auction_id, %error, "could not start auction actor");
@@ -353,14 +395,30 @@ fn refuse(message: AuctionMessage, how: RefuseAs) {
     }
 }
 
-async fn spawn_auction(
+/// The reply port of a `Create` call, carried to the actor that creates the auction.
+type CreateReply = (
+    Box<auction::AuctionSetup>,
+    ractor::RpcReplyPort<Wire<ExecuteReply>>,
+);
+
+/// Start an actor for `auction_id`, claiming normally.
+async fn spawn_actor_default(
     myself: &ActorRef<RouterMessage>,
     state: &mut RouterState,
     auction_id: &AuctionId,
-    create: Option<(
-        Box<auction::AuctionSetup>,
-        ractor::RpcReplyPort<Wire<ExecuteReply>>,
-    )>,
+    create: Option<CreateReply>,
+) -> Result<ActorRef<AuctionMessage>, ractor::SpawnErr> {
+    spawn_actor(myself, state, auction_id, create, false).await
+}
+
+/// Start an actor for `auction_id`; `force_claim` takes the auction from a live-leased owner that
+/// is unreachable.
+async fn spawn_actor(
+    myself: &ActorRef<RouterMessage>,
+    state: &mut RouterState,
+    auction_id: &AuctionId,
+    create: Option<CreateReply>,
+    force_claim: bool,
 ) -> Result<ActorRef<AuctionMessage>, ractor::SpawnErr> {
     let args = AuctionActorArgs {
         auction_id: auction_id.clone(),
@@ -371,6 +429,7 @@ async fn spawn_auction(
             .cloned()
             .unwrap_or_default(),
         create,
+        force_claim,
     };
     state.spawned += 1;
     let name = format!(
@@ -399,4 +458,31 @@ async fn drain(actors: Vec<ActorRef<AuctionMessage>>, timeout: Duration) -> Drai
         }
     }
     report
+}
+
+/// Whether `node`'s router answers a ping from here (two tries, 400 ms each).
+async fn router_answers(node: &str, from: &str) -> bool {
+    let name = router_name(node);
+    let Some(cell) = ractor::pg::get_members(&ROUTERS_GROUP.to_string())
+        .into_iter()
+        .find(|cell| cell.get_name().as_deref() == Some(name.as_str()))
+    else {
+        return false;
+    };
+    let router: ActorRef<RouterMessage> = cell.into();
+    for _ in 0..2 {
+        let request = PingRequest {
+            from: from.to_string(),
+        };
+        let answer = router
+            .call(
+                |reply| RouterMessage::Ping(Wire::new(request), reply),
+                Some(Duration::from_millis(400)),
+            )
+            .await;
+        if matches!(answer, Ok(ractor::rpc::CallResult::Success(_))) {
+            return true;
+        }
+    }
+    false
 }

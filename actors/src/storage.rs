@@ -58,7 +58,17 @@ pub async fn open(location: &StoreLocation) -> Result<Arc<dyn Store>, store::Sto
             Arc::new(store::EmbeddedStore::open(path)?)
         }
         StoreLocation::Remote(address) => {
-            Arc::new(store::RemoteStore::connect(address.clone()).await?)
+            // Connects (and reconnects) in the background: a process may start before its store
+            // server and simply waits for it, instead of crash-looping.
+            let config = store::RemoteConfig {
+                request_timeout: std::time::Duration::from_secs(2),
+                ..store::RemoteConfig::new(address.clone())
+            };
+            let remote = store::RemoteStore::new(config)?;
+            if let Err(error) = remote.ping().await {
+                tracing::warn!(%address, %error, "store server not reachable yet; retrying in the background");
+            }
+            Arc::new(remote)
         }
     })
 }

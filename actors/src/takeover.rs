@@ -99,9 +99,11 @@ pub async fn run_takeover_scanner(
             };
             tracing::info!(%auction_id, "taking over an orphaned auction");
             metrics::counter!(m::TAKEOVERS).increment(1);
-            let _ = router.cast(RouterMessage::Activate(Wire::new(ActivateRequest {
+            let request = ActivateRequest {
                 auction_id,
-            })));
+                force: false,
+            };
+            let _ = router.cast(RouterMessage::Activate(Wire::new(request)));
         }
     }
 }

@@ -7,6 +7,9 @@
 //! temporary directory; the tail of each log is printed when a harness is dropped during a panic,
 //! so a failing CI run shows what the processes said.
 
+pub mod checker;
+pub mod participant;
+
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -55,6 +58,8 @@ pub struct Process {
     program: PathBuf,
     args: Vec<String>,
     log: PathBuf,
+    /// Run under this user id (so iptables can tell its packets apart), via `setpriv`.
+    pub uid: Option<u32>,
 }
 
 impl Process {
@@ -63,6 +68,7 @@ impl Process {
         program: PathBuf,
         args: Vec<String>,
         log: PathBuf,
+        uid: Option<u32>,
     ) -> anyhow::Result<Process> {
         let mut process = Process {
             name: name.to_string(),
@@ -70,6 +76,7 @@ impl Process {
             program,
             args,
             log,
+            uid,
         };
         process.start()?;
         Ok(process)
@@ -81,7 +88,20 @@ impl Process {
             .create(true)
             .append(true)
             .open(&self.log)?;
-        let child = Command::new(&self.program)
+        let mut command = match self.uid {
+            Some(uid) => {
+                let mut command = Command::new("setpriv");
+                command
+                    .arg(format!("--reuid={uid}"))
+                    .arg(format!("--regid={uid}"))
+                    .arg("--clear-groups")
+                    .arg("--")
+                    .arg(&self.program);
+                command
+            }
+            None => Command::new(&self.program),
+        };
+        let child = command
             .args(&self.args)
             .env("AUCTION_LOG_FORMAT", "pretty")
             .env(
@@ -181,6 +201,14 @@ pub struct Harness {
     pub gateways: BTreeMap<String, u16>,
     /// Extra flags for every node (tuning).
     pub node_flags: Vec<String>,
+    /// Extra flags for every gateway.
+    pub gateway_flags: Vec<String>,
+    /// Redis port, once started.
+    pub redis_port: Option<u16>,
+    /// Run nodes and gateways under distinct user ids (for iptables owner matches).
+    pub distinct_uids: bool,
+    /// User ids given to processes by name.
+    pub uids: BTreeMap<String, u32>,
     http: reqwest::Client,
 }
 
@@ -201,6 +229,10 @@ impl Harness {
                 "--lease-renew-ms".into(),
                 "300".into(),
             ],
+            gateway_flags: Vec::new(),
+            redis_port: None,
+            distinct_uids: false,
+            uids: BTreeMap::new(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()?,
@@ -228,9 +260,47 @@ impl Harness {
             );
         }
         let log = self.dir.path().join(format!("{name}.log"));
-        let process = Process::spawn(name, program, args, log)?;
+        let uid = self.uid_for(name, binary);
+        let process = Process::spawn(name, program, args, log, uid)?;
         self.processes.insert(name.to_string(), process);
         Ok(())
+    }
+
+    fn uid_for(&mut self, name: &str, binary: &str) -> Option<u32> {
+        if !self.distinct_uids || !matches!(binary, "node" | "gateway") {
+            return None;
+        }
+        let next = 20_001 + self.uids.len() as u32;
+        Some(*self.uids.entry(name.to_string()).or_insert(next))
+    }
+
+    /// Start a private redis-server on a free loopback port.
+    pub async fn start_redis(&mut self) -> anyhow::Result<u16> {
+        let port = self.redis_port.unwrap_or_else(free_port);
+        self.redis_port = Some(port);
+        let dir = self.dir.path().join("redis");
+        std::fs::create_dir_all(&dir)?;
+        let args = vec![
+            "--port".into(),
+            port.to_string(),
+            "--bind".into(),
+            "127.0.0.1".into(),
+            "--save".into(),
+            String::new(),
+            "--appendonly".into(),
+            "no".into(),
+            "--dir".into(),
+            dir.display().to_string(),
+        ];
+        let log = self.dir.path().join("redis.log");
+        let program = which("redis-server")
+            .context("redis-server is not installed (run scripts/install-test-deps.sh)")?;
+        let process = Process::spawn("redis", program, args, log, None)?;
+        self.processes.insert("redis".into(), process);
+        wait_for_port(port, Duration::from_secs(20))
+            .await
+            .context("redis did not listen")?;
+        Ok(port)
     }
 
     /// Start a node; returns when its `/readyz` answers 200.
@@ -254,6 +324,13 @@ impl Harness {
         args.extend(self.node_flags.iter().cloned());
         self.spawn(node_id, "node", args)?;
         self.wait_ready(node_id, ports.http).await
+    }
+
+    /// Restart a gateway that was killed, with the same ports.
+    pub async fn restart_gateway(&mut self, gateway_id: &str) -> anyhow::Result<()> {
+        let http = self.gateways[gateway_id];
+        self.process(gateway_id)?.start()?;
+        self.wait_ready(gateway_id, http).await
     }
 
     /// Restart a node that was killed, with the same ports.
@@ -288,6 +365,12 @@ impl Harness {
             "--jwt-secret".into(),
             JWT_SECRET.into(),
         ];
+        let mut args = args;
+        if let Some(port) = self.redis_port {
+            args.push("--redis".into());
+            args.push(format!("redis://127.0.0.1:{port}/"));
+        }
+        args.extend(self.gateway_flags.iter().cloned());
         self.spawn(gateway_id, "gateway", args)?;
         self.gateways.insert(gateway_id.to_string(), http);
         self.wait_ready(gateway_id, http).await?;
@@ -337,6 +420,30 @@ impl Harness {
             .await?
             .text()
             .await?)
+    }
+
+    /// Wait until `gateway` routes to `count` live nodes (its `gateway_live_nodes` gauge).
+    pub async fn wait_gateway_sees(&self, gateway: &str, count: usize) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = self
+                .metrics(self.gateways[gateway])
+                .await
+                .unwrap_or_default();
+            let live = text
+                .lines()
+                .find(|line| line.starts_with("gateway_live_nodes "))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|value| value.parse::<f64>().ok())
+                .unwrap_or(0.0);
+            if live as usize == count {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!("{gateway} sees {live} live nodes, not {count}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Create an auction through a gateway's HTTP API, retrying while no node is reachable yet.
@@ -390,6 +497,16 @@ impl Drop for Harness {
             self.dump_logs();
         }
     }
+}
+
+/// The path of a program on `PATH`.
+pub fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .chain(["/usr/sbin", "/usr/bin", "/sbin"])
+        .map(|dir| Path::new(dir).join(program))
+        .find(|path| path.exists())
 }
 
 /// Wait until something listens on a loopback port.

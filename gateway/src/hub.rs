@@ -62,6 +62,8 @@ struct HubState {
     presence_online: Option<BTreeSet<UserId>>,
     presence_watchers: u32,
     presence_sent_at: Option<Instant>,
+    /// Users watching through any gateway, as last read from Redis.
+    remote_online: BTreeSet<UserId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +114,7 @@ impl Hubs {
                 presence_online: None,
                 presence_watchers: 0,
                 presence_sent_at: None,
+                remote_online: BTreeSet::new(),
             }),
         });
         hubs.insert(auction_id.clone(), hub.clone());
@@ -261,6 +264,43 @@ impl Hubs {
     /// Whether there are no hubs.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Every 2 s, publish who watches each auction here and learn who watches it through other
+    /// gateways (through Redis), so presence is cluster-wide. Without Redis, presence is this
+    /// gateway's own view.
+    pub async fn run_presence(self: Arc<Self>, shared: Arc<crate::shared::Shared>) {
+        loop {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            if !shared.is_healthy() {
+                continue;
+            }
+            let hubs: Vec<Arc<Hub>> = self
+                .hubs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .values()
+                .cloned()
+                .collect();
+            for hub in hubs {
+                let here = {
+                    let state = hub.lock();
+                    if state.members.is_empty() {
+                        continue;
+                    }
+                    state
+                        .members
+                        .values()
+                        .filter_map(|m| m.outbox.user().cloned())
+                        .collect::<BTreeSet<UserId>>()
+                };
+                if let Some(everywhere) = shared.presence(&hub.auction_id, &here).await {
+                    let mut state = hub.lock();
+                    state.remote_online = everywhere;
+                    hub.send_presence(&mut state);
+                }
+            }
+        }
     }
 
     /// Run the sweeper and the node-change listener until the process ends.
@@ -591,6 +631,7 @@ impl Hub {
             .members
             .values()
             .filter_map(|m| m.outbox.user())
+            .chain(state.remote_online.iter())
             .filter(|user| principals.contains(user))
             .cloned()
             .collect();

@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod ratelimit;
 pub mod routing;
 pub mod session;
+pub mod shared;
 pub mod sink;
 pub mod state;
 pub mod ws;
@@ -39,8 +40,8 @@ pub use config::GatewayConfig;
 
 use crate::auth::JwtAuthenticator;
 use crate::hub::Hubs;
-use crate::ratelimit::LocalLimiter;
 use crate::routing::{Routing, RoutingConfig};
+use crate::shared::{Shared, SharedConfig};
 use crate::state::{GatewayState, StateParts};
 
 /// A running gateway's handles, for tests and the demo seeder.
@@ -129,16 +130,25 @@ pub async fn run(
 
     let secret = league::auth::SessionSecret::new(config.jwt_secret.as_bytes().to_vec())
         .map_err(|error| anyhow::anyhow!("invalid JWT secret: {error}"))?;
+    let shared = Shared::new(SharedConfig {
+        url: config.redis.clone(),
+        gateway_id: config.gateway_id.clone(),
+        commands_per_minute: config.commands_per_minute,
+        command_burst: config.command_burst,
+        connections_per_ip: config.connections_per_ip,
+    })
+    .context("configure redis")?;
+    tokio::spawn(shared.clone().run());
+    routing.use_shared(shared.clone());
+    tokio::spawn(hubs.clone().run_presence(shared.clone()));
     let state = Arc::new(GatewayState::new(StateParts {
         config: config.connection(),
         routing: routing.clone(),
         hubs,
         auth: Arc::new(JwtAuthenticator::new(secret.clone())),
         authz: api::authorizer(store.clone()),
-        limiter: Arc::new(LocalLimiter::new(
-            config.commands_per_minute,
-            config.command_burst,
-        )),
+        limiter: shared.clone(),
+        shared: shared.clone(),
         connections_per_ip: config.connections_per_ip,
         store: store.clone(),
         secret: secret.clone(),
@@ -166,16 +176,46 @@ pub async fn run(
             }
         });
     }
-    readiness.set(true);
+    // Ready once the first auction node answers heartbeats (a gateway that cannot route a bid
+    // should not receive traffic yet); after that, only shutdown makes it unready.
+    let ready_routing = routing.clone();
+    let ready_flag = readiness.clone();
+    tokio::spawn(async move {
+        while ready_routing.live_nodes().is_empty() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        ready_flag.set(true);
+    });
     let serve = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown);
+    .with_graceful_shutdown(drain_connections(
+        shutdown,
+        state.clone(),
+        readiness.clone(),
+    ));
     serve.await.context("http server")?;
-    readiness.set(false);
     let _ = stop_tx.send(true);
     Ok(())
+}
+
+/// On shutdown: stop being ready, close every websocket with 1001 so clients move to another
+/// gateway at once (and resume by sequence), and give the closes a moment to go out.
+async fn drain_connections(
+    shutdown: impl Future<Output = ()>,
+    state: Arc<GatewayState>,
+    readiness: Readiness,
+) {
+    shutdown.await;
+    readiness.set(false);
+    let open = state.open_connections();
+    tracing::info!(open, "shutting down: closing every connection");
+    state.close_all();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while state.open_connections() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Bind with a large accept backlog (the default 128 drops SYNs in a connect storm).

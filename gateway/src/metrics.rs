@@ -21,6 +21,8 @@ pub const COMMAND_SECONDS: &str = "gateway_command_seconds";
 pub const RATE_LIMITED: &str = "gateway_rate_limited_total";
 /// Redirects followed to an auction's owner.
 pub const REDIRECTS: &str = "gateway_redirects_total";
+/// Takeovers requested because an auction's owner was unreachable.
+pub const TAKEOVERS_REQUESTED: &str = "gateway_takeovers_requested_total";
 /// Live auction nodes as seen by this gateway.
 pub const LIVE_NODES: &str = "gateway_live_nodes";
 /// Auction hubs (auctions watched through this gateway).
@@ -55,6 +57,10 @@ pub fn describe() {
     );
     metrics::describe_counter!(RATE_LIMITED, "Commands refused by the rate limiter");
     metrics::describe_counter!(REDIRECTS, "Redirects followed to an auction's owner");
+    metrics::describe_counter!(
+        TAKEOVERS_REQUESTED,
+        "Takeovers requested because an owner was unreachable"
+    );
     metrics::describe_gauge!(LIVE_NODES, "Live auction nodes seen by this gateway");
     metrics::describe_gauge!(HUBS, "Auctions watched through this gateway");
     metrics::describe_counter!(GAPS, "Event sequence gaps detected");

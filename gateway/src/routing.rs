@@ -7,7 +7,7 @@
 //! or loses its node has an unknown outcome: commands that carry an idempotency key are retried with
 //! the same key (the owner returns the original outcome), others are reported as unknown.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,7 +15,8 @@ use auction::{AuctionId, UserId};
 use protocol::client::AuctionCommand;
 use protocol::cluster::{
     CreateRequest, ExecuteReply, ExecuteRequest, NodeStatus, PingRequest, ROUTERS_GROUP,
-    RouterMessage, SubscribeReply, SubscribeRequest, UnsubscribeRequest, Wire, node_of_router,
+    RouterMessage, SubscribeReply, SubscribeRequest, TakeoverRequest, UnsubscribeRequest, Wire,
+    node_of_router,
 };
 use protocol::placement::preference_order;
 use ractor::rpc::CallResult;
@@ -81,6 +82,8 @@ pub struct Routing {
     health: Mutex<HashMap<String, NodeHealth>>,
     hints: Mutex<HashMap<AuctionId, String>>,
     changes: broadcast::Sender<NodeChange>,
+    /// The placement directory shared with other gateways (Redis), when configured.
+    shared: std::sync::OnceLock<Arc<crate::shared::Shared>>,
 }
 
 /// Why a command could not be answered by a node.
@@ -113,7 +116,43 @@ impl Routing {
             health: Mutex::new(HashMap::new()),
             hints: Mutex::new(HashMap::new()),
             changes,
+            shared: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Read and write placement hints through the shared directory too.
+    pub fn use_shared(&self, shared: Arc<crate::shared::Shared>) {
+        let _ = self.shared.set(shared);
+    }
+
+    /// Learn the owner from the shared directory when this gateway has no hint of its own.
+    async fn consult_directory(&self, auction_id: &AuctionId) {
+        if self.owner_hint(auction_id).is_some() {
+            return;
+        }
+        let Some(shared) = self.shared.get() else {
+            return;
+        };
+        if let Some(node) = shared
+            .placement(auction_id)
+            .await
+            .filter(|node| self.is_reachable(node))
+        {
+            self.remember(auction_id, Some(node));
+        }
+    }
+
+    /// Record a confirmed owner in this gateway's hints and, when it changed, in the shared
+    /// directory.
+    fn confirm(&self, auction_id: &AuctionId, node: &str) {
+        let changed = self.owner_hint(auction_id).as_deref() != Some(node);
+        self.remember(auction_id, Some(node.to_string()));
+        if changed && let Some(shared) = self.shared.get() {
+            let shared = shared.clone();
+            let auction_id = auction_id.clone();
+            let node = node.to_string();
+            tokio::spawn(async move { shared.set_placement(&auction_id, &node).await });
+        }
     }
 
     /// Node up/down/draining notifications.
@@ -290,6 +329,33 @@ impl Routing {
         .await
     }
 
+    /// Ask `node` to take `auction_id` over from `owner`, which this gateway cannot reach. `true`
+    /// when the node started the takeover.
+    async fn request_takeover(&self, node: &str, auction_id: &AuctionId, owner: &str) -> bool {
+        let Some(router) = Self::router(node) else {
+            return false;
+        };
+        let request = TakeoverRequest {
+            auction_id: auction_id.clone(),
+            unreachable_owner: owner.to_string(),
+        };
+        let answer = router
+            .call(
+                |reply| RouterMessage::Takeover(Wire::new(request), reply),
+                Some(self.config.call_timeout),
+            )
+            .await;
+        let started = matches!(
+            answer,
+            Ok(CallResult::Success(ref wire)) if matches!(wire.0, Ok(ExecuteReply::Accepted { .. }))
+        );
+        if started {
+            tracing::warn!(%auction_id, %owner, %node, "owner unreachable: takeover requested");
+            metrics::counter!(m::TAKEOVERS_REQUESTED).increment(1);
+        }
+        started
+    }
+
     /// Tell `node` this gateway no longer wants an auction's events.
     pub fn unsubscribe(&self, node: &str, auction_id: &AuctionId) {
         if let Some(router) = Self::router(node) {
@@ -312,10 +378,10 @@ impl Routing {
         Fut: std::future::Future<Output = Attempt<T>>,
     {
         let deadline = Instant::now() + self.config.command_deadline;
+        self.consult_directory(auction_id).await;
         let mut redirect: Option<String> = None;
         let mut backoff = Duration::from_millis(25);
         let mut last_problem;
-        let mut tried_without_redirect: HashSet<String> = HashSet::new();
         loop {
             let node = match redirect.take().filter(|node| self.is_reachable(node)) {
                 Some(node) => Some(node),
@@ -325,7 +391,7 @@ impl Routing {
             match (node, router) {
                 (Some(node), Some(router)) => match call(router).await {
                     Attempt::Done(value) => {
-                        self.remember(auction_id, Some(node.clone()));
+                        self.confirm(auction_id, &node);
                         return Ok((value, node));
                     }
                     Attempt::Redirect(owner) => {
@@ -334,8 +400,20 @@ impl Routing {
                             // The node itself is giving the auction up (or does not know yet):
                             // back off and ask placement again.
                             self.remember(auction_id, None);
-                            tried_without_redirect.insert(node.clone());
                             last_problem = format!("node {node} is handing the auction over");
+                        } else if let Some(owner) =
+                            owner.as_ref().filter(|owner| !self.is_reachable(owner))
+                        {
+                            // The owner's lease is live but we cannot reach it (a partition):
+                            // ask the node that answered to take the auction over if it cannot
+                            // reach the owner either, then retry there.
+                            last_problem =
+                                format!("the owner {owner} of the auction is unreachable");
+                            if self.request_takeover(&node, auction_id, owner).await {
+                                redirect = Some(node.clone());
+                                self.remember(auction_id, Some(node.clone()));
+                                continue;
+                            }
                         } else {
                             self.remember(auction_id, owner.clone());
                             redirect = owner;

@@ -42,10 +42,10 @@ pub async fn run<S>(
     encoding: Encoding,
     state: Arc<GatewayState>,
     peer: IpAddr,
+    conn_id: u64,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let conn_id = state.next_conn_id();
     metrics::gauge!(m::CONNECTIONS).increment(1.0);
     metrics::counter!(m::CONNECTIONS_OPENED, "encoding" => encoding.name()).increment(1);
     let (mut sink, mut stream) = ws.split();
@@ -87,8 +87,12 @@ pub async fn run<S>(
     let mut heartbeat = tokio::time::interval(state.config.ping_every);
     heartbeat.tick().await;
     let mut last_seen = Instant::now();
+    let mut closing = state.closing();
     let close = loop {
         tokio::select! {
+            _ = closing.changed() => {
+                break Some(close_frame(1001, "gateway restarting: reconnect and resume"));
+            }
             frame = stream.next() => {
                 last_seen = Instant::now();
                 match frame {
@@ -128,6 +132,7 @@ pub async fn run<S>(
     drop(session);
     let _ = writer.await;
     state.connection_closed(peer);
+    state.shared.connection_closed(peer, conn_id).await;
     metrics::gauge!(m::CONNECTIONS).decrement(1.0);
 }
 

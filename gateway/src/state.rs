@@ -15,6 +15,7 @@ use crate::config::ConnectionConfig;
 use crate::hub::Hubs;
 use crate::ratelimit::RateLimiter;
 use crate::routing::Routing;
+use crate::shared::Shared;
 
 /// What [`GatewayState::new`] is built from.
 #[derive(Debug)]
@@ -31,6 +32,8 @@ pub struct StateParts {
     pub authz: Arc<dyn Authorizer>,
     /// Command rate limits.
     pub limiter: Arc<dyn RateLimiter>,
+    /// What gateways share through Redis.
+    pub shared: Arc<Shared>,
     /// Open connections allowed per IP.
     pub connections_per_ip: u32,
     /// Leagues, accounts and auction logs.
@@ -56,6 +59,8 @@ pub struct GatewayState {
     pub authz: Arc<dyn Authorizer>,
     /// Command rate limits.
     pub limiter: Arc<dyn RateLimiter>,
+    /// What gateways share through Redis (limits, presence, placement hints).
+    pub shared: Arc<Shared>,
     /// Open connections allowed per IP.
     pub connections_per_ip: u32,
     /// Leagues, accounts and auction logs.
@@ -67,6 +72,9 @@ pub struct GatewayState {
     next_conn: AtomicU64,
     per_ip: Mutex<HashMap<IpAddr, u32>>,
     online: Mutex<HashMap<UserId, u32>>,
+    /// Turns true when the gateway shuts down: every connection closes with 1001 ("going away")
+    /// so clients reconnect to another gateway at once.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl GatewayState {
@@ -79,6 +87,7 @@ impl GatewayState {
             auth,
             authz,
             limiter,
+            shared,
             connections_per_ip,
             store,
             secret,
@@ -91,6 +100,7 @@ impl GatewayState {
             auth,
             authz,
             limiter,
+            shared,
             connections_per_ip,
             store,
             secret,
@@ -98,7 +108,27 @@ impl GatewayState {
             next_conn: AtomicU64::new(1),
             per_ip: Mutex::new(HashMap::new()),
             online: Mutex::new(HashMap::new()),
+            closing: tokio::sync::watch::channel(false).0,
         }
+    }
+
+    /// Ask every connection to close (gateway shutdown).
+    pub fn close_all(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Notified when the gateway shuts down.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// Open connections (all IPs).
+    pub fn open_connections(&self) -> u32 {
+        self.per_ip
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .sum()
     }
 
     /// A fresh connection id.

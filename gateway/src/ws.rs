@@ -91,6 +91,16 @@ pub async fn upgrade(
         )
             .into_response();
     }
+    let conn_id = state.next_conn_id();
+    if !state.shared.connection_opened(peer.ip(), conn_id).await {
+        state.connection_closed(peer.ip());
+        metrics::counter!(m::CONNECTIONS_REFUSED, "reason" => "per_ip_limit").increment(1);
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many connections from your address.",
+        )
+            .into_response();
+    }
     let encoding = negotiated.unwrap_or(Encoding::Json);
     let on_upgrade = hyper::upgrade::on(&mut request);
     let session_state = state.clone();
@@ -103,11 +113,15 @@ pub async fn upgrade(
                     Some(websocket_config()),
                 )
                 .await;
-                crate::session::run(ws, encoding, session_state, peer.ip()).await;
+                crate::session::run(ws, encoding, session_state, peer.ip(), conn_id).await;
             }
             Err(error) => {
                 tracing::debug!(%error, "websocket upgrade failed");
                 session_state.connection_closed(peer.ip());
+                session_state
+                    .shared
+                    .connection_closed(peer.ip(), conn_id)
+                    .await;
             }
         }
     });

@@ -111,6 +111,12 @@ pub enum RouterMessage {
     Drain(Wire<DrainRequest>, RpcReplyPort<Wire<DrainReport>>),
     /// From a local auction actor that stopped serving: route new requests to a fresh actor.
     Forget(Wire<ForgetRequest>),
+    /// From a gateway that cannot reach an auction's owner: take the auction over if this node
+    /// cannot reach the owner either (a partition the owner's lease does not reveal). Answers
+    /// `Accepted` when the takeover started (retry the command here), `NotOwner` when the owner
+    /// is reachable from this node.
+    #[rpc]
+    Takeover(Wire<TakeoverRequest>, RpcReplyPort<Wire<ExecuteReply>>),
 }
 
 /// Messages a gateway's sink accepts from nodes.
@@ -254,6 +260,18 @@ pub struct CreateRequest {
 pub struct ActivateRequest {
     /// The auction to activate.
     pub auction_id: AuctionId,
+    /// Claim even though the current owner's lease is live (it is unreachable).
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// Body of [`RouterMessage::Takeover`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TakeoverRequest {
+    /// The auction.
+    pub auction_id: AuctionId,
+    /// The owner the gateway cannot reach.
+    pub unreachable_owner: String,
 }
 
 /// Body of [`RouterMessage::Fence`].
