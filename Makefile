@@ -62,6 +62,14 @@ loadtest: ## Run a load-test scenario: make loadtest SCENARIO=stress [TARGET=ws:
 test: deps fmt-check lint unit web-test ops-test loadtest-smoke ## Everything CI runs (installs what it needs first)
 	@echo "all tests passed"
 
+.PHONY: chaos-long
+chaos-long: build ## The chaos test with 5 minutes of faults (make test runs a 40 s variant)
+	CHAOS_SECONDS=300 $(CARGO) nextest run -p e2e --test chaos --no-capture
+
+.PHONY: failover-timing
+failover-timing: build ## Time from a node's death or freeze to bids accepted again, over 40 rounds
+	FAILOVER_ROUNDS=40 FAILOVER_TIMING_OUT=target/failover-timing.json $(CARGO) nextest run -p e2e --test failover_timing --no-capture
+
 .PHONY: bench
 bench: ## Criterion benchmarks (rules decisions, store appends)
 	$(CARGO) bench -p auction

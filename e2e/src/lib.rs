@@ -7,6 +7,7 @@
 //! temporary directory; the tail of each log is printed when a harness is dropped during a panic,
 //! so a failing CI run shows what the processes said.
 
+pub mod bot;
 pub mod checker;
 pub mod participant;
 

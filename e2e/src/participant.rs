@@ -21,6 +21,8 @@ pub struct Seen {
     pub snapshot_seq: Option<u64>,
     /// The current lot's bids as of the snapshot.
     pub snapshot_bids: Vec<(String, Money)>,
+    /// The open lot and its deadline as of the snapshot.
+    pub snapshot_lot: Option<(LotNumber, Option<auction::Timestamp>)>,
     /// Events after the snapshot, by sequence number (`None` = private to someone else).
     pub events: BTreeMap<u64, Option<Event>>,
     /// The phase after the last event.
@@ -48,6 +50,11 @@ impl Seen {
                             .collect()
                     })
                     .unwrap_or_default();
+                self.snapshot_lot = view
+                    .lot
+                    .as_ref()
+                    .filter(|_| matches!(view.phase, PhaseView::LotOpen | PhaseView::Paused { .. }))
+                    .map(|lot| (lot.lot, lot.deadline));
                 self.last_phase = Some(view.phase.clone());
             }
             ServerFrame::Events { events, .. } => {
@@ -96,7 +103,9 @@ impl Seen {
 
     /// The open lot and its latest deadline, from the events seen.
     pub fn open_lot(&self) -> Option<(LotNumber, auction::Timestamp)> {
-        let mut lot = None;
+        let mut lot = self
+            .snapshot_lot
+            .and_then(|(number, deadline)| Some((number, deadline?)));
         for event in self.events.values().flatten() {
             match event {
                 Event::LotOpened {

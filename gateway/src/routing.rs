@@ -47,11 +47,11 @@ impl Default for RoutingConfig {
     fn default() -> Self {
         RoutingConfig {
             gateway_id: "gateway".into(),
-            call_timeout: Duration::from_millis(2_500),
+            call_timeout: Duration::from_millis(1_500),
             command_deadline: Duration::from_secs(10),
-            ping_every: Duration::from_millis(500),
-            ping_timeout: Duration::from_millis(500),
-            ping_misses: 3,
+            ping_every: Duration::from_millis(300),
+            ping_timeout: Duration::from_millis(300),
+            ping_misses: 2,
         }
     }
 }
@@ -389,7 +389,7 @@ impl Routing {
             };
             let router = node.as_deref().and_then(Self::router);
             match (node, router) {
-                (Some(node), Some(router)) => match call(router).await {
+                (Some(node), Some(router)) => match self.unless_down(&node, call(router)).await {
                     Attempt::Done(value) => {
                         self.confirm(auction_id, &node);
                         return Ok((value, node));
@@ -439,70 +439,127 @@ impl Routing {
         }
     }
 
-    /// Heartbeat every router until the process exits; publishes [`NodeChange`]s.
+    /// Await a call to `node`, giving up as soon as heartbeats declare the node down (a frozen node
+    /// would otherwise hold the call for its whole timeout). Giving up is an unknown outcome.
+    async fn unless_down<T>(
+        &self,
+        node: &str,
+        call: impl std::future::Future<Output = Attempt<T>>,
+    ) -> Attempt<T> {
+        let mut changes = self.changes.subscribe();
+        tokio::pin!(call);
+        loop {
+            tokio::select! {
+                attempt = &mut call => return attempt,
+                change = changes.recv() => match change {
+                    Ok(NodeChange::Down(down)) if down == node => {
+                        return Attempt::Unknown(format!("node {node} stopped answering"));
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return call.await,
+                    _ => {}
+                },
+            }
+        }
+    }
+
+    /// Heartbeat every router until the process exits; publishes [`NodeChange`]s. Each node is
+    /// probed by its own task, so a frozen node (whose pings time out) never delays the detection
+    /// of another.
     pub async fn run_heartbeats(self: Arc<Self>) {
+        let probing: Arc<Mutex<std::collections::HashSet<String>>> = Arc::default();
+        loop {
+            let members = Self::members();
+            {
+                let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
+                health.retain(|node, _| members.contains_key(node));
+            }
+            for node in members.into_keys() {
+                let newly = probing
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(node.clone());
+                if newly {
+                    tokio::spawn(self.clone().probe(node, probing.clone()));
+                }
+            }
+            self.publish_live_count();
+            tokio::time::sleep(self.config.ping_every).await;
+        }
+    }
+
+    /// Ping one node's router until it leaves pg.
+    async fn probe(
+        self: Arc<Self>,
+        node: String,
+        probing: Arc<Mutex<std::collections::HashSet<String>>>,
+    ) {
         let request = PingRequest {
             from: self.config.gateway_id.clone(),
         };
         loop {
-            let members = Self::members();
-            let probes = members.iter().map(|(node, cell)| {
-                let router: ActorRef<RouterMessage> = cell.clone().into();
-                let request = request.clone();
-                let timeout = self.config.ping_timeout;
-                let node = node.clone();
-                async move {
-                    let result = router
-                        .call(
-                            |reply| RouterMessage::Ping(Wire::new(request), reply),
-                            Some(timeout),
-                        )
-                        .await;
-                    let status: Option<NodeStatus> = match result {
-                        Ok(CallResult::Success(wire)) => wire.into_inner().ok(),
-                        _ => None,
-                    };
-                    (node, status)
+            let Some(router) = Self::router(&node) else {
+                probing
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&node);
+                return;
+            };
+            let started = Instant::now();
+            let result = router
+                .call(
+                    |reply| RouterMessage::Ping(Wire::new(request.clone()), reply),
+                    Some(self.config.ping_timeout),
+                )
+                .await;
+            let status: Option<NodeStatus> = match result {
+                Ok(CallResult::Success(wire)) => wire.into_inner().ok(),
+                _ => None,
+            };
+            self.record(&node, status);
+            tokio::time::sleep(self.config.ping_every.saturating_sub(started.elapsed())).await;
+        }
+    }
+
+    fn record(&self, node: &str, status: Option<NodeStatus>) {
+        let mut changes = Vec::new();
+        {
+            let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
+            let entry = health.entry(node.to_string()).or_default();
+            match status {
+                Some(status) => {
+                    if entry.down || !entry.seen {
+                        changes.push(NodeChange::Up(node.to_string()));
+                    }
+                    if status.draining && !entry.draining {
+                        changes.push(NodeChange::Draining(node.to_string()));
+                    }
+                    entry.misses = 0;
+                    entry.down = false;
+                    entry.seen = true;
+                    entry.draining = status.draining;
                 }
-            });
-            let results = futures_util::future::join_all(probes).await;
-            let mut changes = Vec::new();
-            {
-                let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
-                health.retain(|node, _| members.contains_key(node));
-                for (node, status) in results {
-                    let entry = health.entry(node.clone()).or_default();
-                    match status {
-                        Some(status) => {
-                            if entry.down || !entry.seen {
-                                changes.push(NodeChange::Up(node.clone()));
-                            }
-                            if status.draining && !entry.draining {
-                                changes.push(NodeChange::Draining(node.clone()));
-                            }
-                            entry.misses = 0;
-                            entry.down = false;
-                            entry.seen = true;
-                            entry.draining = status.draining;
-                        }
-                        None => {
-                            entry.misses += 1;
-                            if entry.misses >= self.config.ping_misses && !entry.down {
-                                entry.down = true;
-                                changes.push(NodeChange::Down(node.clone()));
-                            }
-                        }
+                None => {
+                    entry.misses += 1;
+                    if entry.misses >= self.config.ping_misses && !entry.down {
+                        entry.down = true;
+                        changes.push(NodeChange::Down(node.to_string()));
                     }
                 }
-                metrics::gauge!(m::LIVE_NODES)
-                    .set(health.values().filter(|h| !h.down && h.seen).count() as f64);
             }
-            for change in changes {
-                tracing::info!(?change, "node health changed");
-                let _ = self.changes.send(change);
-            }
-            tokio::time::sleep(self.config.ping_every).await;
         }
+        if !changes.is_empty() {
+            self.publish_live_count();
+        }
+        for change in changes {
+            tracing::info!(?change, "node health changed");
+            let _ = self.changes.send(change);
+        }
+    }
+
+    fn publish_live_count(&self) {
+        let health = self.health.lock().unwrap_or_else(|p| p.into_inner());
+        metrics::gauge!(m::LIVE_NODES)
+            .set(health.values().filter(|h| !h.down && h.seen).count() as f64);
     }
 
     /// A cluster session to `node` closed: mark it down at once (a process that died).
