@@ -64,6 +64,8 @@ struct HubState {
     presence_sent_at: Option<Instant>,
     /// Users watching through any gateway, as last read from Redis.
     remote_online: BTreeSet<UserId>,
+    /// Events pushed before the first snapshot was installed.
+    early: Vec<EventEnvelope>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +117,7 @@ impl Hubs {
                 presence_watchers: 0,
                 presence_sent_at: None,
                 remote_online: BTreeSet::new(),
+                early: Vec::new(),
             }),
         });
         hubs.insert(auction_id.clone(), hub.clone());
@@ -365,13 +368,15 @@ impl Hub {
             match hubs.routing.subscribe(&self.auction_id, after).await {
                 Ok((SubscribeReply::CatchUp { events }, node)) => {
                     self.lock().owner = Some(node.clone());
-                    self.accept(events, Some(node));
+                    self.accept(events, Some(node.clone()));
                     self.finish_sync();
+                    self.accept_early(node);
                     return;
                 }
                 Ok((SubscribeReply::Snapshot { snapshot }, node)) => {
-                    self.install_snapshot(*snapshot, node);
+                    self.install_snapshot(*snapshot, node.clone());
                     self.finish_sync();
+                    self.accept_early(node);
                     return;
                 }
                 Ok((SubscribeReply::NotFound, _)) => {
@@ -392,6 +397,14 @@ impl Hub {
             }
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(Duration::from_millis(500));
+        }
+    }
+
+    /// Apply the events that arrived while a sync was running (a remaining gap starts a new sync).
+    fn accept_early(self: &Arc<Self>, node: String) {
+        let early = std::mem::take(&mut self.lock().early);
+        if !early.is_empty() {
+            self.accept(early, Some(node));
         }
     }
 
@@ -509,16 +522,28 @@ impl Hub {
         {
             let mut state = self.lock();
             if state.snapshot.is_none() {
-                // Not started yet; the pending sync will bring everything.
+                // The node registered this gateway and pushed before its answer to the subscription
+                // was processed here: keep the events until the snapshot is installed (they are
+                // the events right after it).
+                if state.early.len() + events.len() <= MAX_TAIL_EVENTS {
+                    state.early.extend(events);
+                }
                 return;
             }
             let mut fresh = Vec::new();
-            for event in events {
+            let mut events = events.into_iter();
+            for event in events.by_ref() {
                 if event.seq <= state.head {
                     continue;
                 }
                 if event.seq != state.head + 1 {
+                    // Keep what arrived past the gap: the catch-up brings the missing events, and
+                    // these follow them (they may be the last events for a while).
                     gap = true;
+                    if state.early.len() < MAX_TAIL_EVENTS {
+                        state.early.push(event);
+                        state.early.extend(events.by_ref().take(MAX_TAIL_EVENTS));
+                    }
                     break;
                 }
                 state.head = event.seq;

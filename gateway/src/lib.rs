@@ -66,6 +66,7 @@ pub async fn run(
         .map_err(anyhow::Error::msg)
         .context("invalid configuration")?;
     crate::metrics::describe();
+    store::metrics::describe();
     let store = actors::storage::open(&config.store)
         .await
         .with_context(|| format!("open the store at {}", config.store))?;
@@ -141,11 +142,12 @@ pub async fn run(
     tokio::spawn(shared.clone().run());
     routing.use_shared(shared.clone());
     tokio::spawn(hubs.clone().run_presence(shared.clone()));
+    let revocations = auth::RevocationCache::new();
     let state = Arc::new(GatewayState::new(StateParts {
         config: config.connection(),
         routing: routing.clone(),
         hubs,
-        auth: Arc::new(JwtAuthenticator::new(secret.clone())),
+        auth: Arc::new(JwtAuthenticator::new(secret.clone(), revocations.clone())),
         authz: api::authorizer(store.clone()),
         limiter: shared.clone(),
         shared: shared.clone(),
@@ -155,11 +157,20 @@ pub async fn run(
         public_url: config.public_url.clone(),
     }));
 
+    let api = api::Api::start(
+        state.clone(),
+        api::ApiOptions {
+            dev_login: config.dev_login,
+            revocations,
+        },
+    )
+    .await;
+
     let readiness = Readiness::default();
     let app = Router::new()
         .route("/ws", get(ws::upgrade))
         .with_state(state.clone())
-        .merge(api::router(state.clone()))
+        .merge(api.router())
         .merge(telemetry::ops_router(metrics, readiness.clone()))
         .fallback_service(ServeDir::new(&config.web_dir).append_index_html_on_directories(true));
     let listener = bind(config.http).with_context(|| format!("bind {}", config.http))?;
@@ -167,10 +178,9 @@ pub async fn run(
     tracing::info!(gateway = %config.gateway_id, %http, store = %config.store, "gateway listening");
 
     if config.seed_demo {
-        let routing = routing.clone();
-        let public_url = config.public_url.clone();
+        let api = api.clone();
         tokio::spawn(async move {
-            match demo::seed(&routing, &secret, &public_url).await {
+            match demo::seed(&api).await {
                 Ok(invitations) => demo::print(&invitations),
                 Err(error) => tracing::error!(%error, "could not seed the demo league"),
             }

@@ -40,6 +40,7 @@ pub async fn run(
         .map_err(anyhow::Error::msg)
         .context("invalid configuration")?;
     actors::metrics::describe();
+    store::metrics::describe();
     let store = actors::storage::open(&config.store)
         .await
         .with_context(|| format!("open the store at {}", config.store))?;

@@ -27,6 +27,18 @@ pub const BATCH_SIZE_BUCKETS: &[f64] = &[
     1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
 ];
 
+/// Describe the store's metrics (HELP text) once the recorder is installed; every binary that uses
+/// a store calls it.
+pub fn describe() {
+    metrics::describe_histogram!(
+        STORE_APPEND_SECONDS,
+        metrics::Unit::Seconds,
+        "Latency of appends to the durable log, as seen by the caller, by backend"
+    );
+    metrics::describe_histogram!(STORE_GROUP_COMMIT_BATCH_SIZE, "Requests applied by one group commit (one fsync)");
+    metrics::describe_counter!(STORE_REQUESTS_TOTAL, "Store calls by backend, operation and outcome");
+}
+
 /// Classification of a call's result for the `outcome` label.
 pub trait Outcome {
     /// A short snake_case label.

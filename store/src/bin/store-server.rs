@@ -67,6 +67,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
             })
             .and_then(PrometheusBuilder::install)
             .with_context(|| format!("serve metrics on {addr}"))?;
+        store::metrics::describe();
         tracing::info!(%addr, "serving metrics");
     }
     std::fs::create_dir_all(&config.data_dir)
