@@ -25,6 +25,17 @@ use crate::metrics as m;
 use crate::outbox::{Outbox, server_time};
 use crate::routing::{NodeChange, Routing};
 
+/// The presence frame last broadcast for an auction, for a connection that just joined.
+fn presence_frame(auction_id: &AuctionId, state: &HubState) -> Option<ServerFrame> {
+    let online = state.presence_online.as_ref()?;
+    Some(ServerFrame::Presence {
+        server_time: server_time(),
+        auction_id: auction_id.clone(),
+        online: online.iter().cloned().collect(),
+        watchers: state.presence_watchers,
+    })
+}
+
 /// Events kept after the cached snapshot before a fresh snapshot is requested.
 const MAX_TAIL_EVENTS: usize = 2_048;
 
@@ -469,48 +480,55 @@ impl Hub {
     /// Send a connection what it needs to be at `head`: the events after its resume point when
     /// the hub has them, else the snapshot plus the events after it.
     fn bring_up_to_date(&self, state: &HubState, member: &mut Member) {
-        let Some(snapshot) = &state.snapshot else {
-            return;
-        };
+        let Some(snapshot) = &state.snapshot else { return };
         let base = snapshot.seq;
         let now = server_time();
-        match member.after_seq {
+        let up_to = match member.after_seq {
             Some(after) if after > state.head => {
                 // The client is ahead of this hub (it saw events through another gateway): send
                 // nothing until the hub passes it.
                 member.sent = Some(after);
-                return;
+                after
             }
             Some(after) if after >= base => {
-                let events: Vec<&EventEnvelope> =
-                    state.tail.iter().filter(|e| e.seq > after).collect();
+                let events: Vec<&EventEnvelope> = state.tail.iter().filter(|e| e.seq > after).collect();
                 if !events.is_empty() {
                     member.outbox.send_events(&self.auction_id, &events, now);
                 }
+                member.sent = Some(state.head);
+                state.head
             }
             _ => {
-                let mine = snapshot.private_for(member.outbox.user());
                 let frame = ServerFrame::Snapshot {
                     server_time: now,
                     auction_id: self.auction_id.clone(),
                     seq: base,
                     view: Box::new(snapshot.view.clone()),
-                    mine,
+                    mine: snapshot.private_for(member.outbox.user()),
                 };
                 member.outbox.send_frame(&frame);
                 let events: Vec<&EventEnvelope> = state.tail.iter().collect();
                 if !events.is_empty() {
                     member.outbox.send_events(&self.auction_id, &events, now);
                 }
+                member.sent = Some(state.head);
+                state.head
             }
-        }
-        member.sent = Some(state.head);
+        };
+        member.outbox.send_frame(&ServerFrame::Subscribed {
+            server_time: now,
+            auction_id: self.auction_id.clone(),
+            seq: up_to,
+        });
         if state.status == Status::Recovering {
             member.outbox.send_frame(&ServerFrame::AuctionStatus {
                 server_time: now,
                 auction_id: self.auction_id.clone(),
                 status: AuctionStatus::Recovering,
             });
+        }
+        if let Some(frame) = presence_frame(&self.auction_id, state) {
+            member.outbox.send_frame(&frame);
         }
     }
 

@@ -193,6 +193,16 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         mine: Option<PrivateView>,
     },
+    /// After a `subscribe`: everything up to `seq` has been sent (a snapshot, the missed events, or
+    /// nothing when nothing was missed). From here on, events arrive as they happen.
+    Subscribed {
+        /// Server clock.
+        server_time: i64,
+        /// The auction.
+        auction_id: AuctionId,
+        /// The connection is up to date with the auction's log up to here.
+        seq: u64,
+    },
     /// Events in sequence order, gap-free after the previous `events` or `snapshot`.
     Events {
         /// Server clock.
@@ -341,6 +351,7 @@ impl ServerFrame {
         match self {
             ServerFrame::Welcome { .. } => "welcome",
             ServerFrame::Snapshot { .. } => "snapshot",
+            ServerFrame::Subscribed { .. } => "subscribed",
             ServerFrame::Events { .. } => "events",
             ServerFrame::Ack { .. } => "ack",
             ServerFrame::Refused { .. } => "refused",
