@@ -70,6 +70,11 @@ chaos-long: build ## The chaos test with 5 minutes of faults (make test runs a 4
 failover-timing: build ## Time from a node's death or freeze to bids accepted again, over 40 rounds
 	FAILOVER_ROUNDS=40 FAILOVER_TIMING_OUT=target/failover-timing.json $(CARGO) nextest run -p e2e --test failover_timing --no-capture
 
+.PHONY: test-scylla
+test-scylla: ## Store conformance suite against a running ScyllaDB: make test-scylla SCYLLA_URI=127.0.0.1:9042
+	@test -n "$(SCYLLA_URI)" || { echo "set SCYLLA_URI=host:port of a running ScyllaDB (e.g. docker run --rm -d -p 9042:9042 scylladb/scylla --smp 1 --developer-mode 1)"; exit 1; }
+	SCYLLA_URI="$(SCYLLA_URI)" $(CARGO) nextest run -p store-scylla --features scylla-tests --locked --no-fail-fast --test-threads 4
+
 .PHONY: bench
 bench: ## Criterion benchmarks (rules decisions, store appends)
 	$(CARGO) bench -p auction

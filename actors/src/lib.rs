@@ -24,7 +24,6 @@ pub mod context;
 pub mod lease;
 pub mod metrics;
 pub mod router;
-pub mod storage;
 pub mod takeover;
 #[cfg(any(test, feature = "test-util"))]
 pub mod test_util;

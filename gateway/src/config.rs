@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use actors::storage::StoreLocation;
+use storage::StoreLocation;
 use clap::Parser;
 use telemetry::LogFormat;
 
@@ -93,6 +93,11 @@ pub struct GatewayConfig {
     #[arg(long, env = "AUCTION_GATEWAY_SEED_DEMO")]
     pub seed_demo: bool,
 
+    /// Development only: return sign-in links in API responses (there is no mail service in
+    /// development). Only allowed with a loopback HTTP address. Used by `make run` and the tests.
+    #[arg(long, env = "AUCTION_GATEWAY_DEV_LOGIN")]
+    pub dev_login: bool,
+
     /// Log format: `json` or `pretty`.
     #[arg(long, env = "AUCTION_LOG_FORMAT", default_value = "json")]
     pub log_format: LogFormat,
@@ -112,6 +117,12 @@ impl GatewayConfig {
         }
         if self.jwt_secret.len() < 32 {
             return Err("the JWT secret must be at least 32 bytes".into());
+        }
+        if self.dev_login && !self.http.ip().is_loopback() {
+            return Err(format!(
+                "--dev-login hands sign-in links to whoever asks, so it is only allowed on a loopback HTTP address (not {})",
+                self.http
+            ));
         }
         if self.send_queue < 16 {
             return Err("the send queue must hold at least 16 frames".into());

@@ -67,7 +67,7 @@ pub async fn run(
         .context("invalid configuration")?;
     crate::metrics::describe();
     store::metrics::describe();
-    let store = actors::storage::open(&config.store)
+    let store = storage::open(&config.store)
         .await
         .with_context(|| format!("open the store at {}", config.store))?;
     let (stop_tx, stop_rx) = watch::channel(false);

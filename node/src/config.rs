@@ -5,7 +5,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use actors::storage::StoreLocation;
+use storage::StoreLocation;
 use clap::Parser;
 use telemetry::LogFormat;
 

@@ -41,7 +41,7 @@ pub async fn run(
         .context("invalid configuration")?;
     actors::metrics::describe();
     store::metrics::describe();
-    let store = actors::storage::open(&config.store)
+    let store = storage::open(&config.store)
         .await
         .with_context(|| format!("open the store at {}", config.store))?;
     let ctx = Arc::new(NodeContext {
