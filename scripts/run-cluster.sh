@@ -49,7 +49,7 @@ for i in 0 1; do
   [ "$i" = 0 ] && seed="--seed-demo"
   "$BIN/gateway" --gateway-id "gw-$((i + 1))" --http "127.0.0.1:$port" --cluster-port "$cluster" \
     --nodes "$SEEDS" --store remote:127.0.0.1:7400 --redis "redis://127.0.0.1:$REDIS_PORT/" \
-    --public-url "http://127.0.0.1:$port" $seed & PIDS+=($!)
+    --public-url "http://127.0.0.1:$port" --dev-login $seed & PIDS+=($!)
   echo "gw-$((i + 1)): pid $! (http://127.0.0.1:$port)"
 done
 wait_for_port 8080 gateway

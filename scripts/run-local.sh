@@ -32,7 +32,7 @@ wait_for_port() {
 "$BIN/store-server" --listen 127.0.0.1:7400 --data-dir "$DATA/store" & PIDS+=($!)
 wait_for_port 7400 store-server
 "$BIN/node" --node-id node-1 --cluster-port 7101 --http 127.0.0.1:9101 --store remote:127.0.0.1:7400 & PIDS+=($!)
-"$BIN/gateway" --gateway-id gw-1 --http 127.0.0.1:8080 --cluster-port 7201 --nodes 127.0.0.1:7101 \
+"$BIN/gateway" --gateway-id gw-1 --http 127.0.0.1:8080 --cluster-port 7201 --nodes 127.0.0.1:7101 --dev-login \
   --store remote:127.0.0.1:7400 --seed-demo --public-url http://127.0.0.1:8080 & PIDS+=($!)
 wait_for_port 8080 gateway
 echo "Gateway on http://127.0.0.1:8080 — metrics: node http://127.0.0.1:9101/metrics, gateway http://127.0.0.1:8080/metrics"

@@ -149,7 +149,7 @@ pub fn check(log: &[StoredEvent], acked: &[AckedBid]) -> Report {
                         lot.0
                     ));
                 }
-                if lots.get(&lot.0).is_some() {
+                if lots.contains_key(&lot.0) {
                     violations.push(format!("seq {seq}: lot number {} reused", lot.0));
                 }
                 if sold_assets.contains(asset.as_str()) {

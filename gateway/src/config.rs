@@ -5,8 +5,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use storage::StoreLocation;
 use clap::Parser;
+use storage::StoreLocation;
 use telemetry::LogFormat;
 
 /// Stateless websocket and HTTP edge of the auction cluster.

@@ -480,7 +480,9 @@ impl Hub {
     /// Send a connection what it needs to be at `head`: the events after its resume point when
     /// the hub has them, else the snapshot plus the events after it.
     fn bring_up_to_date(&self, state: &HubState, member: &mut Member) {
-        let Some(snapshot) = &state.snapshot else { return };
+        let Some(snapshot) = &state.snapshot else {
+            return;
+        };
         let base = snapshot.seq;
         let now = server_time();
         let up_to = match member.after_seq {
@@ -491,7 +493,8 @@ impl Hub {
                 after
             }
             Some(after) if after >= base => {
-                let events: Vec<&EventEnvelope> = state.tail.iter().filter(|e| e.seq > after).collect();
+                let events: Vec<&EventEnvelope> =
+                    state.tail.iter().filter(|e| e.seq > after).collect();
                 if !events.is_empty() {
                     member.outbox.send_events(&self.auction_id, &events, now);
                 }

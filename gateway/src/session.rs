@@ -35,6 +35,8 @@ use crate::state::GatewayState;
 pub const CLOSE_SLOW_CONSUMER: u16 = 4008;
 /// Close code for a connection that never authenticated.
 pub const CLOSE_NO_HELLO: u16 = 4001;
+/// Close code for a connection whose session was signed out.
+pub const CLOSE_SIGNED_OUT: u16 = 4003;
 
 /// Serve one upgraded websocket until it closes.
 pub async fn run<S>(
@@ -115,6 +117,13 @@ pub async fn run<S>(
                 if session.identity.is_none() && Instant::now() >= hello_deadline {
                     session.error(None, ErrorCode::NotAuthenticated, "Send hello with your session token first.", None);
                     break Some(close_frame(CLOSE_NO_HELLO, "no hello"));
+                }
+                // Signed out (here or on another gateway) while connected: stop watching now.
+                if let Some(identity) = &session.identity
+                    && let Err(failure) = state.auth.recheck(identity)
+                {
+                    session.error(None, failure.code(), &failure.to_string(), None);
+                    break Some(close_frame(CLOSE_SIGNED_OUT, "signed out"));
                 }
                 session.outbox.send_message(Message::Ping(Default::default()));
             }
@@ -304,7 +313,13 @@ impl Session {
                 );
                 None
             }
-            Some(identity) => Some(identity.clone()),
+            Some(identity) => match self.state.auth.recheck(identity) {
+                Ok(()) => Some(identity.clone()),
+                Err(failure) => {
+                    self.error(request_id, failure.code(), &failure.to_string(), None);
+                    None
+                }
+            },
         }
     }
 

@@ -5,8 +5,8 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use storage::StoreLocation;
 use clap::Parser;
+use storage::StoreLocation;
 use telemetry::LogFormat;
 
 /// Hosts auction actors for its share of the auctions.

@@ -35,8 +35,14 @@ pub fn describe() {
         metrics::Unit::Seconds,
         "Latency of appends to the durable log, as seen by the caller, by backend"
     );
-    metrics::describe_histogram!(STORE_GROUP_COMMIT_BATCH_SIZE, "Requests applied by one group commit (one fsync)");
-    metrics::describe_counter!(STORE_REQUESTS_TOTAL, "Store calls by backend, operation and outcome");
+    metrics::describe_histogram!(
+        STORE_GROUP_COMMIT_BATCH_SIZE,
+        "Requests applied by one group commit (one fsync)"
+    );
+    metrics::describe_counter!(
+        STORE_REQUESTS_TOTAL,
+        "Store calls by backend, operation and outcome"
+    );
 }
 
 /// Classification of a call's result for the `outcome` label.
