@@ -473,6 +473,10 @@ impl Harness {
             if status.as_u16() == 201 {
                 return Ok(body["node"].as_str().unwrap_or_default().to_string());
             }
+            if status.as_u16() == 409 {
+                // Created by an earlier attempt whose answer was lost: creation is idempotent.
+                return Ok(String::new());
+            }
             if status.as_u16() != 503 || Instant::now() >= deadline {
                 bail!("creating the auction failed: {status} {body}");
             }

@@ -118,6 +118,24 @@ fn partition(uid: u32, store_port: u16, on: bool) {
     iptables(&args);
 }
 
+/// Create an auction through whichever gateway is up (one may be down for a fault).
+async fn create_anywhere(harness: &Harness, setup: &AuctionSetup) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        for gateway in ["gw-1", "gw-2"] {
+            if harness.create_auction(gateway, setup).await.is_ok() {
+                return;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} could not be created",
+            setup.auction_id
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn chaos() {
     let seconds: u64 = std::env::var("CHAOS_SECONDS")
         .ok()
@@ -143,38 +161,39 @@ async fn chaos() {
     let gateways = Arc::new(Mutex::new(urls.clone()));
 
     let managers = ["m1", "m2", "m3"];
-    let auctions: Vec<String> = (1..=4).map(|i| format!("chaos-{i}")).collect();
-    for auction in &auctions {
-        harness
-            .create_auction("gw-1", &fast_setup(auction, &managers))
-            .await
-            .expect("auction created");
-    }
+    // Auctions run in waves (a wave of three every 30 s while faults are injected), so faults keep
+    // landing on auctions in progress however long the run is.
     let until = Instant::now() + Duration::from_secs(seconds + 240);
-    for auction in &auctions {
-        let id = AuctionId::try_new(auction.clone()).expect("id");
-        assert!(bot::begin(&id, &urls, until).await, "{auction} begins");
-    }
+    let mut auctions: Vec<String> = Vec::new();
     let mut bots = Vec::new();
-    for auction in &auctions {
-        for who in managers {
-            let id = AuctionId::try_new(auction.clone()).expect("id");
-            let task = tokio::spawn(bot::run(
-                who.to_string(),
-                id,
-                gateways.clone(),
-                until,
-                (150, 1_200),
-            ));
-            bots.push((auction.clone(), task));
-        }
-    }
-
+    let mut wave = 0usize;
+    let mut next_wave = Instant::now();
     // Faults, one at a time, for `seconds`.
     let chaos_until = Instant::now() + Duration::from_secs(seconds);
     let mut faults: Vec<String> = Vec::new();
     let mut round = 0usize;
     while Instant::now() < chaos_until {
+        if Instant::now() >= next_wave {
+            wave += 1;
+            next_wave = Instant::now() + Duration::from_secs(30);
+            for i in 1..=3 {
+                let auction = format!("chaos-{wave}-{i}");
+                create_anywhere(&harness, &fast_setup(&auction, &managers)).await;
+                let id = AuctionId::try_new(auction.clone()).expect("id");
+                assert!(bot::begin(&id, &urls, until).await, "{auction} begins");
+                for who in managers {
+                    let task = tokio::spawn(bot::run(
+                        who.to_string(),
+                        id.clone(),
+                        gateways.clone(),
+                        until,
+                        (150, 1_200),
+                    ));
+                    bots.push((auction.clone(), task));
+                }
+                auctions.push(auction);
+            }
+        }
         tokio::time::sleep(Duration::from_secs(3)).await;
         let node = ["node-1", "node-2", "node-3"]
             .choose(&mut rand::rng())
