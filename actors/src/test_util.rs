@@ -62,6 +62,20 @@ impl MemoryStore {
 
 use store::limits as validate;
 
+/// Whether a record at `current` version satisfies `expect`.
+fn satisfies(current: Option<u64>, expect: Expect) -> Result<(), PutError> {
+    let holds = match expect {
+        Expect::Any => true,
+        Expect::Absent => current.is_none(),
+        Expect::Version(version) => current == Some(version),
+    };
+    if holds {
+        Ok(())
+    } else {
+        Err(PutError::Conflict { current })
+    }
+}
+
 fn is_writer(ownership: &Ownership, owner: &OwnerId, epoch: Epoch) -> bool {
     !ownership.retired
         && ownership.released_at.is_none()
@@ -309,14 +323,7 @@ impl RecordStore for MemoryStore {
         let mut inner = self.check()?;
         let slot = (table.to_string(), key.to_string());
         let current = inner.records.get(&slot).map(|record| record.version);
-        let holds = match expect {
-            Expect::Any => true,
-            Expect::Absent => current.is_none(),
-            Expect::Version(version) => current == Some(version),
-        };
-        if !holds {
-            return Err(PutError::Conflict { current });
-        }
+        satisfies(current, expect)?;
         let version = current.map_or(1, |version| version + 1);
         inner.records.insert(slot, Record { version, value });
         Ok(version)
@@ -328,14 +335,7 @@ impl RecordStore for MemoryStore {
         let mut inner = self.check()?;
         let slot = (table.to_string(), key.to_string());
         let current = inner.records.get(&slot).map(|record| record.version);
-        let holds = match expect {
-            Expect::Any => true,
-            Expect::Absent => current.is_none(),
-            Expect::Version(version) => current == Some(version),
-        };
-        if !holds {
-            return Err(PutError::Conflict { current });
-        }
+        satisfies(current, expect)?;
         inner.records.remove(&slot);
         Ok(())
     }

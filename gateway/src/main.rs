@@ -18,24 +18,8 @@ async fn main() {
             None
         }
     };
-    if let Err(error) = gateway::run(config, metrics, shutdown_signal()).await {
+    if let Err(error) = gateway::run(config, metrics, telemetry::shutdown_signal()).await {
         eprintln!("gateway failed: {error:#}");
         std::process::exit(1);
-    }
-}
-
-/// Resolves on SIGTERM (Kubernetes) or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut terminate) => {
-            tokio::select! {
-                _ = terminate.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
     }
 }

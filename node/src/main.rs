@@ -18,25 +18,8 @@ async fn main() {
             None
         }
     };
-    if let Err(error) = node::run(config, metrics, shutdown_signal()).await {
+    if let Err(error) = node::run(config, metrics, telemetry::shutdown_signal()).await {
         eprintln!("node failed: {error:#}");
         std::process::exit(1);
-    }
-}
-
-/// Resolves on SIGTERM (Kubernetes) or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = match signal(SignalKind::terminate()) {
-        Ok(stream) => stream,
-        Err(error) => {
-            eprintln!("cannot listen for SIGTERM: {error}");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        }
-    };
-    tokio::select! {
-        _ = terminate.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
     }
 }

@@ -151,3 +151,20 @@ async fn render_metrics(State(state): State<OpsState>) -> impl IntoResponse {
         ),
     }
 }
+
+/// Resolves on SIGTERM (Kubernetes) or SIGINT (Ctrl-C): the shutdown signal of every binary.
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops this process");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
