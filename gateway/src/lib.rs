@@ -201,6 +201,13 @@ pub async fn run(
         }
         ready_flag.set(true);
     });
+    // Small frames must leave at once: without TCP_NODELAY, a manager's second small frame (the
+    // ack after the event) waits for the phone's delayed ACK, about 40 ms.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+    });
     let serve = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
