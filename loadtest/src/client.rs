@@ -9,6 +9,7 @@ use protocol::codec::{self, Encoding, Frame};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -43,17 +44,68 @@ pub struct Client {
 impl Client {
     /// Connect to `url` (e.g. `ws://127.0.0.1:8080/ws`) asking for `encoding`.
     pub async fn connect(url: &str, encoding: Encoding) -> Result<Client, ClientError> {
+        Client::connect_with_config(url, encoding, None).await
+    }
+
+    /// Connect with small socket buffers ([`small_buffers`]): what the load test uses so that
+    /// thousands of connections fit in one process.
+    pub async fn connect_small(url: &str, encoding: Encoding) -> Result<Client, ClientError> {
+        Client::connect_with_config(url, encoding, Some(small_buffers())).await
+    }
+
+    /// Connect with an explicit websocket configuration (`None`: tungstenite's defaults).
+    pub async fn connect_with_config(
+        url: &str,
+        encoding: Encoding,
+        config: Option<WebSocketConfig>,
+    ) -> Result<Client, ClientError> {
         let mut request = url.into_client_request()?;
         request.headers_mut().insert(
             "Sec-WebSocket-Protocol",
             HeaderValue::from_static(encoding.subprotocol()),
         );
-        let (socket, _response) = tokio_tungstenite::connect_async(request).await?;
+        let (socket, _response) =
+            tokio_tungstenite::connect_async_with_config(request, config, true).await?;
         Ok(Client {
             socket,
             encoding,
             next_request: 1,
         })
+    }
+
+    /// The next data frame, without a timeout: `None` when the connection is closed. Control
+    /// frames are handled (pongs are queued by tungstenite) and skipped. Cancel-safe, so it can
+    /// sit in a `select!` beside timers.
+    pub async fn next_frame(&mut self) -> Option<Result<Frame, ClientError>> {
+        loop {
+            return match self.socket.next().await? {
+                Err(error) => Some(Err(error.into())),
+                Ok(Message::Text(text)) => Some(Ok(Frame::Text(text.to_string()))),
+                Ok(Message::Binary(bytes)) => Some(Ok(Frame::Binary(bytes.to_vec()))),
+                Ok(Message::Close(_)) => None,
+                Ok(_) => continue,
+            };
+        }
+    }
+
+    /// Send a command with a request id chosen by the caller (for retries with the same key).
+    pub async fn command_with_id(
+        &mut self,
+        request_id: u64,
+        auction_id: &auction::AuctionId,
+        command: AuctionCommand,
+    ) -> Result<(), ClientError> {
+        self.send(&ClientFrame::Command {
+            request_id,
+            auction_id: auction_id.clone(),
+            command,
+        })
+        .await
+    }
+
+    /// Drop the connection without a closing handshake, as a phone losing its network does.
+    pub fn abort(self) {
+        drop(self);
     }
 
     /// The negotiated encoding.
@@ -164,6 +216,15 @@ impl Client {
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
     }
+}
+
+/// Small socket buffers for clients: a 4 KiB read buffer and no write buffering (tungstenite's
+/// defaults cost about 18 KiB per client connection; see `shared/notes/CLUSTER.md` §4.4).
+pub fn small_buffers() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1024 * 1024)
 }
 
 /// The request id a server frame answers, if it answers one.
