@@ -706,11 +706,29 @@ fn replay_with_recent(
 
 /// The envelope for `event` at `seq`, given the state right after applying it.
 pub fn make_envelope(seq: u64, event: Event, after: &Auction) -> EventEnvelope {
-    let structural = !matches!(
+    // Only the rows this event changed (clients merge them by id): a sale changes its buyer's
+    // budget and roster, nobody else's. With thousands of spectators, every byte here is copied
+    // once per connection.
+    let managers = match &event {
+        Event::LotSold { buyer, .. } | Event::SaleUndone { buyer, .. } => {
+            after.manager_view(buyer).map(|row| vec![row])
+        }
+        Event::AutoPassChanged { manager, .. } => after.manager_view(manager).map(|row| vec![row]),
+        Event::AuctionCreated { .. } | Event::AuctionBegan { .. } | Event::AuctionEnded { .. } => {
+            Some(after.manager_views())
+        }
+        _ => None,
+    };
+    let board_changed = matches!(
         event,
-        Event::BidAccepted { .. } | Event::ProxySet { .. } | Event::Passed { .. }
+        Event::AuctionCreated { .. }
+            | Event::AuctionBegan { .. }
+            | Event::LotOpened { .. }
+            | Event::LotSold { .. }
+            | Event::LotUnsold { .. }
+            | Event::SaleUndone { .. }
+            | Event::AuctionEnded { .. }
     );
-    let view = structural.then(|| after.view());
     let mut lot = after.lot_view();
     if let Some(lot) = lot.as_mut() {
         lot.bids.clear();
@@ -719,8 +737,8 @@ pub fn make_envelope(seq: u64, event: Event, after: &Auction) -> EventEnvelope {
         seq,
         phase: after.phase_view(),
         lot,
-        managers: view.as_ref().map(|view| view.managers.clone()),
-        board: view.as_ref().map(Board::of),
+        managers,
+        board: board_changed.then(|| Board::of(&after.view())),
         event,
     }
 }

@@ -60,8 +60,8 @@ impl View {
                     self.head = event.seq;
                     self.phase = Some(event.phase.clone());
                     self.lot = event.lot.clone();
-                    if let Some(managers) = &event.managers {
-                        self.me = managers.iter().find(|m| &m.id == me).cloned();
+                    if let Some(row) = event.managers.iter().flatten().find(|m| &m.id == me) {
+                        self.me = Some(row.clone());
                     }
                 }
             }

@@ -36,6 +36,9 @@ fn presence_frame(auction_id: &AuctionId, state: &HubState) -> Option<ServerFram
     })
 }
 
+/// Shortest interval between two presence broadcasts of one auction.
+const PRESENCE_EVERY: Duration = Duration::from_secs(1);
+
 /// Events kept after the cached snapshot before a fresh snapshot is requested.
 const MAX_TAIL_EVENTS: usize = 2_048;
 
@@ -77,6 +80,8 @@ struct HubState {
     remote_online: BTreeSet<UserId>,
     /// Events pushed before the first snapshot was installed.
     early: Vec<EventEnvelope>,
+    /// Presence changed since the last broadcast, which was too recent to send another.
+    presence_dirty: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +134,7 @@ impl Hubs {
                 presence_sent_at: None,
                 remote_online: BTreeSet::new(),
                 early: Vec::new(),
+                presence_dirty: false,
             }),
         });
         hubs.insert(auction_id.clone(), hub.clone());
@@ -317,13 +323,32 @@ impl Hubs {
         }
     }
 
-    /// Run the sweeper and the node-change listener until the process ends.
+    /// Send the presence changes held back by the once-a-second limit.
+    fn flush_presence(&self) {
+        let hubs: Vec<Arc<Hub>> = self
+            .hubs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        for hub in hubs {
+            let mut state = hub.lock();
+            if state.presence_dirty {
+                hub.send_presence(&mut state);
+            }
+        }
+    }
+
+    /// Run the sweeper, the presence flusher and the node-change listener until the process ends.
     pub async fn run_maintenance(self: Arc<Self>) {
         let mut changes = self.routing.subscribe_changes();
         let mut sweep = tokio::time::interval(Duration::from_secs(5));
+        let mut presence = tokio::time::interval(PRESENCE_EVERY);
         loop {
             tokio::select! {
                 _ = sweep.tick() => self.sweep(),
+                _ = presence.tick() => self.flush_presence(),
                 change = changes.recv() => match change {
                     Ok(change) => self.node_changed(&change),
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
@@ -689,6 +714,17 @@ impl Hub {
         if state.presence_online.as_ref() == Some(&online) && !stale_count {
             return;
         }
+        // At most one broadcast a second per auction: managers dropping and coming back on bad
+        // networks must not turn into a stream of frames to thousands of spectators. The change is
+        // sent by the next maintenance tick.
+        if state
+            .presence_sent_at
+            .is_some_and(|at| at.elapsed() < PRESENCE_EVERY)
+        {
+            state.presence_dirty = true;
+            return;
+        }
+        state.presence_dirty = false;
         state.presence_online = Some(online.clone());
         state.presence_watchers = watchers;
         state.presence_sent_at = Some(Instant::now());

@@ -2,8 +2,8 @@
 //!
 //! An [`EventEnvelope`] carries the event itself plus the parts of the read model it changed, so a
 //! client never re-implements the rules: it replaces its phase and lot with the ones in the envelope,
-//! replaces manager rows when `managers` is present and the board when `board` is present, and appends
-//! bids from `BidAccepted` events to the lot's bid feed.
+//! merges the manager rows in `managers` (by id: only the rows the event changed), replaces the board
+//! when `board` is present, and appends bids from `BidAccepted` events to the lot's bid feed.
 //!
 //! Sequence numbers are the auction log's: gap-free from 1. An event private to one manager (a sealed
 //! proxy maximum) still occupies its sequence number for everybody else, with `event: null`
@@ -25,7 +25,8 @@ pub struct EventEnvelope {
     pub phase: PhaseView,
     /// The current lot after this event, without its bid list (clients append bids from events).
     pub lot: Option<LotView>,
-    /// Every manager's row, present when budgets, rosters or max bids changed.
+    /// The rows of the managers whose budget, roster or settings this event changed (the buyer's on
+    /// a sale or an undone sale; everyone's when the auction is created, begins or ends). Merge by id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managers: Option<Vec<ManagerView>>,
     /// The sold board, unsold list and queue, present when they changed.
@@ -90,7 +91,7 @@ pub struct ClientEvent {
     pub phase: PhaseView,
     /// The current lot after this event (without its bid list).
     pub lot: Option<LotView>,
-    /// Every manager's row, when it changed.
+    /// The rows of the managers this event changed (merge by id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managers: Option<Vec<ManagerView>>,
     /// The board, when it changed.

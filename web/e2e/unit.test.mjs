@@ -85,17 +85,19 @@ test('events apply in order; bids are appended; anti-snipe resets are noticed', 
   assert.equal(s.seq, 8);
 });
 
-test('a new lot starts an empty feed; managers and board are replaced when present', () => {
+test('a new lot starts an empty feed; changed manager rows are merged by id and the board replaced', () => {
   const s = M.createState();
   s.me = { user: 'ann' };
   M.applySnapshot(s, { seq: 1, view: view() });
   M.applyEvents(s, { events: [bidEv(2, 'bob', 1e6, 100000, 90000)] });
   const sold = { seq: 3, phase: { state: 'between_lots', next_lot_at: 104000 }, lot: null,
-    managers: view().managers.map((m) => (m.id === 'bob' ? { ...m, remaining: 49e6, slots_left: 2, roster: [{ asset: 'x', price: 1e6, lot: 1, keeper: false }] } : m)),
+    managers: view().managers.filter((m) => m.id === 'bob').map((m) => ({ ...m, remaining: 49e6, slots_left: 2, roster: [{ asset: 'x', price: 1e6, lot: 1, keeper: false }] })),
     board: { sold: [{ lot: 1, asset: 'x', buyer: 'bob', price: 1e6, at: 100000 }], unsold: [], upcoming: ['y'] },
     event: { type: 'lot_sold', lot: 1, asset: 'x', buyer: 'bob', price: 1e6, at: 100000 } };
   M.applyEvents(s, { events: [sold] });
   assert.equal(s.view.lot, null);
+  assert.deepEqual(s.view.managers.map((m) => m.id), view().managers.map((m) => m.id), 'every row kept, in order');
+  assert.equal(s.view.managers.find((m) => m.id === 'bob').remaining, 49e6, "the buyer's row is replaced");
   assert.equal(s.view.sold.length, 1);
   assert.deepEqual(s.view.upcoming, ['y']);
   assert.equal(s.log[0].type, 'lot_sold');

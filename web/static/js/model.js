@@ -32,7 +32,11 @@ function applyOne(s, e) {
   // Phase and lot are replaced; the lot's bids are kept (envelopes carry the lot without them).
   v.phase = e.phase;
   v.lot = e.lot ? { ...e.lot, bids: prev?.lot == e.lot.lot ? prev.bids : [] } : null;
-  if (e.managers) v.managers = e.managers;
+  // Rows of the managers this event changed replace theirs in place (an unknown id is appended).
+  for (const m of e.managers || []) {
+    const i = v.managers.findIndex((x) => x.id == m.id);
+    v.managers = i < 0 ? v.managers.concat(m) : v.managers.map((x, j) => (j == i ? m : x));
+  }
   if (e.board) Object.assign(v, e.board);
   if (!ev) return; // private to somebody else
   const t = ev.type;
