@@ -185,6 +185,11 @@ async fn csv_importers_fed_garbage_answer_exactly_what_is_wrong() {
         huge.message(),
         "The file is over 4 MiB; files are limited to 1 MiB (1048576 bytes)."
     );
+    // The unread rest of that body is still on the connection: the client must not reuse it.
+    assert_eq!(
+        huge.headers.get("connection").map(|v| v.as_bytes()),
+        Some(&b"close"[..])
+    );
     let many: String = std::iter::once("name,email,league\n".to_owned())
         .chain((0..5_001).map(|i| format!("P{i},p{i}@csv.example,Pilot\n")))
         .collect();

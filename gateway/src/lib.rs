@@ -11,6 +11,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod crowd;
 pub mod demo;
 pub mod hub;
 pub mod metrics;

@@ -17,6 +17,7 @@ use protocol::cluster::ExecuteReply;
 use protocol::codec::{self, Encoding, Frame};
 use protocol::{MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::runtime::Handle;
 use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
@@ -25,6 +26,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::auth::Identity;
+use crate::crowd;
 use crate::metrics as m;
 use crate::outbox::{Outbox, server_time};
 use crate::ratelimit::Verdict;
@@ -50,29 +52,25 @@ pub async fn run<S>(
 {
     metrics::gauge!(m::CONNECTIONS).increment(1.0);
     metrics::counter!(m::CONNECTIONS_OPENED, "encoding" => encoding.name()).increment(1);
-    let (mut sink, mut stream) = ws.split();
-    let (tx, mut rx) = mpsc::channel::<Message>(state.config.send_queue);
+    let (sink, mut stream) = ws.split();
+    let (tx, rx) = mpsc::channel::<Message>(state.config.send_queue);
     let (close_tx, close_rx) = oneshot::channel::<CloseFrame>();
     let slow = Arc::new(Notify::new());
     let outbox = Outbox::new(tx, encoding, slow.clone());
 
     // Writer: drains the queue; a close request jumps the queue (a slow consumer's queue is full).
-    let writer = tokio::spawn(async move {
-        let mut close_rx = close_rx;
-        loop {
-            tokio::select! {
-                biased;
-                close = &mut close_rx => {
-                    if let Ok(frame) = close {
-                        let _ = sink.send(Message::Close(Some(frame))).await;
-                    }
-                    break;
-                }
-                message = rx.recv() => match message {
-                    Some(message) => if sink.send(message).await.is_err() { break },
-                    None => { let _ = sink.close().await; break; }
-                },
-            }
+    // It starts on the crowd runtime and moves to this one at the connection's first command (see
+    // `crowd`): writes to ten thousand spectators never delay a manager's ack.
+    let (promote_tx, promote_rx) = oneshot::channel::<Handle>();
+    let writer = crowd::handle().spawn(async move {
+        if let WriterEnd::Promote(main, writer) =
+            write_loop(sink, rx, close_rx, Some(promote_rx)).await
+        {
+            let _ = main
+                .spawn(
+                    async move { write_loop(writer.sink, writer.queue, writer.close, None).await },
+                )
+                .await;
         }
     });
 
@@ -83,6 +81,7 @@ pub async fn run<S>(
         identity: None,
         subscriptions: HashSet::new(),
         in_flight: Arc::new(Semaphore::new(state.config.max_commands_in_flight)),
+        promote: Some(promote_tx),
     };
     let idle_timeout = state.config.idle_timeout;
     let hello_deadline = Instant::now() + state.config.hello_timeout;
@@ -145,6 +144,82 @@ pub async fn run<S>(
     metrics::gauge!(m::CONNECTIONS).decrement(1.0);
 }
 
+/// A connection's writer between two runtimes.
+struct Writer<K> {
+    sink: K,
+    queue: mpsc::Receiver<Message>,
+    close: oneshot::Receiver<CloseFrame>,
+}
+
+/// Why [`write_loop`] returned.
+enum WriterEnd<K> {
+    /// The connection is closed.
+    Done,
+    /// Go on writing on this runtime.
+    Promote(Handle, Writer<K>),
+}
+
+/// Write queued frames until the connection closes, or until `promote` names another runtime.
+async fn write_loop<K>(
+    mut sink: K,
+    mut queue: mpsc::Receiver<Message>,
+    mut close: oneshot::Receiver<CloseFrame>,
+    mut promote: Option<oneshot::Receiver<Handle>>,
+) -> WriterEnd<K>
+where
+    K: futures_util::Sink<Message> + Unpin,
+{
+    loop {
+        tokio::select! {
+            biased;
+            frame = &mut close => {
+                if let Ok(frame) = frame {
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                }
+                return WriterEnd::Done;
+            }
+            handle = async { promote.as_mut().expect("guarded by the select condition").await }, if promote.is_some() => {
+                promote = None;
+                if let Ok(handle) = handle {
+                    return WriterEnd::Promote(handle, Writer { sink, queue, close });
+                }
+            }
+            message = queue.recv() => match message {
+                Some(message) => if write_burst(&mut sink, &mut queue, message).await.is_err() {
+                    return WriterEnd::Done;
+                },
+                None => {
+                    let _ = sink.close().await;
+                    return WriterEnd::Done;
+                }
+            },
+        }
+    }
+}
+
+/// Most frames written before one flush: bounds the time a close request can wait behind a burst.
+const MAX_FRAMES_PER_FLUSH: usize = 64;
+
+/// Write `first` and whatever is already queued behind it (up to [`MAX_FRAMES_PER_FLUSH`]), then
+/// flush once.
+async fn write_burst<S>(
+    sink: &mut S,
+    queue: &mut mpsc::Receiver<Message>,
+    first: Message,
+) -> Result<(), S::Error>
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    sink.feed(first).await?;
+    for _ in 1..MAX_FRAMES_PER_FLUSH {
+        match queue.try_recv() {
+            Ok(message) => sink.feed(message).await?,
+            Err(_) => break,
+        }
+    }
+    sink.flush().await
+}
+
 fn close_frame(code: u16, reason: &str) -> CloseFrame {
     CloseFrame {
         code: CloseCode::from(code),
@@ -159,6 +234,8 @@ struct Session {
     identity: Option<Identity>,
     subscriptions: HashSet<AuctionId>,
     in_flight: Arc<Semaphore>,
+    /// Moves the writer to the main runtime at the first command (the connection acts).
+    promote: Option<oneshot::Sender<Handle>>,
 }
 
 impl Session {
@@ -357,6 +434,9 @@ impl Session {
     }
 
     async fn command(&mut self, request_id: u64, auction_id: AuctionId, command: AuctionCommand) {
+        if let Some(promote) = self.promote.take() {
+            let _ = promote.send(Handle::current());
+        }
         let Some(identity) = self.current_identity(Some(request_id)) else {
             return;
         };

@@ -30,6 +30,8 @@ pub struct ApiError {
     message: String,
     rows: Option<Vec<RowProblem>>,
     retry_after: Option<Duration>,
+    /// Ask the client not to reuse the connection (the request's body was left unread).
+    close_connection: bool,
 }
 
 impl ApiError {
@@ -40,6 +42,7 @@ impl ApiError {
             code,
             message: message.into(),
             rows: None,
+            close_connection: false,
             retry_after: None,
         }
     }
@@ -96,6 +99,7 @@ impl From<ServiceError> for ApiError {
             message: sentence(&error.to_string()),
             rows,
             retry_after: error.retry_after(),
+            close_connection: false,
         }
     }
 }
@@ -112,6 +116,13 @@ impl IntoResponse for ApiError {
             if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
+        }
+        if self.close_connection {
+            // The rest of the body is still on the wire: a client that reused this connection
+            // would have its next request read as garbage or cut off.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }
@@ -296,8 +307,9 @@ impl<S: Send + Sync> FromRequest<S> for Upload {
             });
         let bytes = axum::body::to_bytes(request.into_body(), MAX_UPLOAD_BYTES)
             .await
-            .map_err(|_| {
-                ApiError::new(
+            .map_err(|_| ApiError {
+                close_connection: true,
+                ..ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "file_too_large",
                     "The file is over 4 MiB; files are limited to 1 MiB (1048576 bytes).",
