@@ -1,3 +1,5 @@
+//! Unit tests of `ids`.
+
 use super::*;
 
 #[test]

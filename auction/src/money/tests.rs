@@ -1,3 +1,5 @@
+//! Unit tests of `money`.
+
 use super::*;
 
 #[test]

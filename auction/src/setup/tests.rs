@@ -1,3 +1,5 @@
+//! Unit tests of `setup`.
+
 use super::*;
 use crate::settings::NominationMode;
 

@@ -1,3 +1,5 @@
+//! Unit tests of `config`.
+
 use super::*;
 
 fn invalid_message(result: Result<ScyllaConfig, StoreError>) -> String {

@@ -1,3 +1,5 @@
+//! Unit tests of `decide`.
+
 use super::*;
 
 const T0: i64 = 1_750_000_000_000;

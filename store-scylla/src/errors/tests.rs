@@ -1,3 +1,5 @@
+//! Unit tests of `errors`.
+
 use super::*;
 use scylla::errors::BadQuery;
 use scylla::statement::Consistency;

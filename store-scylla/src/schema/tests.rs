@@ -1,3 +1,5 @@
+//! Unit tests of `schema`.
+
 use super::*;
 
 #[test]
