@@ -23,6 +23,7 @@ Exit status: 0 when everything is valid, 1 otherwise; every problem is printed a
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import re
 import sys
 from typing import Any, Iterable
@@ -35,6 +36,21 @@ from referencing import Registry, Resource
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 VERBOSE = True
 
+
+
+def all_interfaces(value: str | None, with_port: bool = False) -> bool:
+    """Whether `value` (an address, or `address:port`) is the IPv4 unspecified address: a pod must
+    listen on every interface, or neither probes nor peers reach it."""
+    if not value:
+        return False
+    host = value.rsplit(":", 1)[0] if with_port else value
+    if with_port and ":" not in value:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.version == 4 and address.is_unspecified
 
 def info(message: str) -> None:
     """A line about a valid or skipped resource (silenced by --quiet)."""
@@ -337,10 +353,10 @@ def check_auction_addressing(resources: list[dict], report: Report) -> None:
                 report.fail(where, "AUCTION_NODE_ID must come from fieldRef metadata.name")
             elif names.index("AUCTION_NODE_ID") > names.index("AUCTION_NODE_ADVERTISE_HOST"):
                 report.fail(where, "AUCTION_NODE_ID must be defined before AUCTION_NODE_ADVERTISE_HOST for $(...) to expand")
-            if env.get("AUCTION_NODE_LISTEN_IP") != "0.0.0.0":
-                report.fail(where, "AUCTION_NODE_LISTEN_IP must be 0.0.0.0 in a pod")
-            if not env.get("AUCTION_NODE_HTTP", "").startswith("0.0.0.0:"):
-                report.fail(where, "AUCTION_NODE_HTTP must listen on 0.0.0.0 in a pod (probes and Prometheus)")
+            if not all_interfaces(env.get("AUCTION_NODE_LISTEN_IP")):
+                report.fail(where, "AUCTION_NODE_LISTEN_IP must be the unspecified address (every interface) in a pod")
+            if not all_interfaces(env.get("AUCTION_NODE_HTTP"), with_port=True):
+                report.fail(where, "AUCTION_NODE_HTTP must listen on every interface in a pod (probes and Prometheus)")
             port = env.get("AUCTION_NODE_CLUSTER_PORT", "7101")
             expected = {f"{doc['metadata']['name']}-{i}.{spec.get('serviceName')}:{port}" for i in range(spec.get("replicas", 1))}
             node_sets.append((namespace, expected))
@@ -367,10 +383,10 @@ def check_auction_addressing(resources: list[dict], report: Report) -> None:
             expected = by_namespace.get(namespace, set())
             if listed != expected:
                 report.fail(where, f"AUCTION_GATEWAY_NODES {sorted(listed)} != the node pods {sorted(expected)}")
-            if env.get("AUCTION_GATEWAY_LISTEN_IP") != "0.0.0.0":
-                report.fail(where, "AUCTION_GATEWAY_LISTEN_IP must be 0.0.0.0 in a pod")
-            if not env.get("AUCTION_GATEWAY_HTTP", "").startswith("0.0.0.0:"):
-                report.fail(where, "AUCTION_GATEWAY_HTTP must listen on 0.0.0.0 in a pod")
+            if not all_interfaces(env.get("AUCTION_GATEWAY_LISTEN_IP")):
+                report.fail(where, "AUCTION_GATEWAY_LISTEN_IP must be the unspecified address (every interface) in a pod")
+            if not all_interfaces(env.get("AUCTION_GATEWAY_HTTP"), with_port=True):
+                report.fail(where, "AUCTION_GATEWAY_HTTP must listen on every interface in a pod")
     if not node_sets:
         report.fail("render", "no StatefulSet sets AUCTION_NODE_ADVERTISE_HOST (auction nodes missing?)")
 

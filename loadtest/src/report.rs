@@ -1042,28 +1042,43 @@ fn line_chart(
         );
     }
     for (index, (name, ys)) in series.iter().enumerate() {
-        let colour = COLOURS[index % COLOURS.len()];
-        let mut path = String::new();
-        for (x, y) in xs.iter().zip(ys.iter()) {
-            if !y.is_finite() || (log_y && *y <= 0.0) {
-                continue;
-            }
-            let command = if path.is_empty() { 'M' } else { 'L' };
-            let _ = write!(path, "{command}{:.1},{:.1} ", tx(*x), ty(*y));
-        }
-        let _ = write!(
-            svg,
-            "<path d=\"{path}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\"/>\
-             <rect x=\"{}\" y=\"{}\" width=\"12\" height=\"3\" fill=\"{colour}\"/><text x=\"{}\" y=\"{}\">{}</text>",
-            left + plot_w + 10.0,
-            top + 10.0 + 16.0 * index as f64,
-            left + plot_w + 26.0,
-            top + 14.0 + 16.0 * index as f64,
-            esc(name)
-        );
+        let points = xs
+            .iter()
+            .zip(ys.iter())
+            .filter(|(_, y)| y.is_finite() && !(log_y && **y <= 0.0))
+            .map(|(x, y)| (tx(*x), ty(*y)));
+        push_series(&mut svg, index, name, points, left + plot_w, top);
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// One chart line through `points` (already in pixels) and its legend entry to the right of the
+/// plot area (`plot_right`), in the `index`-th colour.
+fn push_series(
+    svg: &mut String,
+    index: usize,
+    name: &str,
+    points: impl Iterator<Item = (f64, f64)>,
+    plot_right: f64,
+    top: f64,
+) {
+    let colour = COLOURS[index % COLOURS.len()];
+    let mut path = String::new();
+    for (x, y) in points {
+        let command = if path.is_empty() { 'M' } else { 'L' };
+        let _ = write!(path, "{command}{x:.1},{y:.1} ");
+    }
+    let _ = write!(
+        svg,
+        "<path d=\"{path}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\"/>\
+         <rect x=\"{}\" y=\"{}\" width=\"12\" height=\"3\" fill=\"{colour}\"/><text x=\"{}\" y=\"{}\">{}</text>",
+        plot_right + 10.0,
+        top + 10.0 + 16.0 * index as f64,
+        plot_right + 26.0,
+        top + 14.0 + 16.0 * index as f64,
+        esc(name)
+    );
 }
 
 /// The HdrHistogram-style percentile plot: x = percentile on a 1/(1−p) log axis, y = ms (log).
@@ -1127,22 +1142,8 @@ fn percentile_chart(curves: &[(&str, &Vec<(f64, f64)>)]) -> String {
         );
     }
     for (index, (name, curve)) in curves.iter().enumerate() {
-        let colour = COLOURS[index % COLOURS.len()];
-        let mut path = String::new();
-        for (p, v) in curve.iter() {
-            let command = if path.is_empty() { 'M' } else { 'L' };
-            let _ = write!(path, "{command}{:.1},{:.1} ", tx(*p), ty(*v));
-        }
-        let _ = write!(
-            svg,
-            "<path d=\"{path}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\"/>\
-             <rect x=\"{}\" y=\"{}\" width=\"12\" height=\"3\" fill=\"{colour}\"/><text x=\"{}\" y=\"{}\">{}</text>",
-            left + plot_w + 10.0,
-            top + 10.0 + 16.0 * index as f64,
-            left + plot_w + 26.0,
-            top + 14.0 + 16.0 * index as f64,
-            esc(name)
-        );
+        let points = curve.iter().map(|(p, v)| (tx(*p), ty(*v)));
+        push_series(&mut svg, index, name, points, left + plot_w, top);
     }
     svg.push_str("</svg>");
     svg
@@ -1163,4 +1164,27 @@ fn fmt_num(v: f64) -> String {
 /// Whether a scenario kind has a bidding phase.
 pub fn has_bidding(kind: Kind) -> bool {
     matches!(kind, Kind::Load | Kind::Capacity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_series_is_one_path_and_one_legend_entry_in_its_colour() {
+        let mut svg = String::new();
+        push_series(
+            &mut svg,
+            1,
+            "p99 <ack>",
+            [(1.0, 2.0), (3.25, 4.0)].into_iter(),
+            100.0,
+            20.0,
+        );
+        let colour = COLOURS[1];
+        assert!(svg.contains("d=\"M1.0,2.0 L3.2,4.0 \""), "{svg}");
+        assert!(svg.contains(&format!("stroke=\"{colour}\"")), "{svg}");
+        assert!(svg.contains("<rect x=\"110\" y=\"46\""), "{svg}");
+        assert!(svg.contains(">p99 &lt;ack&gt;</text>"), "{svg}");
+    }
 }

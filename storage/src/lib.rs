@@ -123,13 +123,13 @@ mod tests {
             assert_eq!(location.to_string(), text);
         }
         let location: StoreLocation =
-            "scylla:10.0.0.1:9042,10.0.0.2/auction_store?replication=nts:dc1=3"
+            "scylla:127.0.0.1:9042,127.0.0.2/auction_store?replication=nts:dc1=3"
                 .parse()
                 .expect("parse");
         let StoreLocation::Scylla(config) = &location else {
             panic!("{location:?}")
         };
-        assert_eq!(config.nodes, vec!["10.0.0.1:9042", "10.0.0.2:9042"]);
+        assert_eq!(config.nodes, vec!["127.0.0.1:9042", "127.0.0.2:9042"]);
         assert_eq!(config.keyspace, "auction_store");
         assert_eq!(
             location.to_string(),

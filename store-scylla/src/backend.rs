@@ -20,6 +20,7 @@ use scylla::client::execution_profile::ExecutionProfile;
 use scylla::client::pager::QueryPager;
 use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
+use scylla::deserialize::row::DeserializeRow;
 use scylla::errors::PagerExecutionError;
 use scylla::serialize::SerializationError;
 use scylla::serialize::row::{RowSerializationContext, SerializeRow};
@@ -369,6 +370,28 @@ impl ScyllaStore {
             .map_err(|error: PagerExecutionError| pager_kind(&error).error(what, &error))
     }
 
+    /// Execute a read and decode its first row (`None`: no row), with errors naming `what`.
+    async fn first_row<R>(
+        &self,
+        what: &str,
+        statement: &PreparedStatement,
+        values: impl SerializeRow,
+    ) -> Result<Option<R>, StoreError>
+    where
+        R: for<'frame> DeserializeRow<'frame, 'frame>,
+    {
+        let result = self
+            .session()
+            .execute_unpaged(statement, values)
+            .await
+            .map_err(|error| execution_error(what, &error, false))?;
+        result
+            .into_rows_result()
+            .map_err(|error| undecodable_read(what, &error))?
+            .maybe_first_row::<R>()
+            .map_err(|error| undecodable_read(what, &error))
+    }
+
     /// The auction's statics (`None`: never claimed), `SERIAL` or `QUORUM`.
     async fn read_statics(
         &self,
@@ -381,17 +404,7 @@ impl ScyllaStore {
         } else {
             &self.prepared().read_statics_quorum
         };
-        let result = self
-            .session()
-            .execute_unpaged(statement, (auction,))
-            .await
-            .map_err(|error| execution_error(what, &error, false))?;
-        let rows = result
-            .into_rows_result()
-            .map_err(|error| undecodable_read(what, &error))?;
-        let row = rows
-            .maybe_first_row::<StaticsRow>()
-            .map_err(|error| undecodable_read(what, &error))?;
+        let row: Option<StaticsRow> = self.first_row(what, statement, (auction,)).await?;
         let Some((owner_node, owner_incarnation, owner_epoch, released_at, retired, last_seq)) =
             row
         else {
@@ -417,17 +430,7 @@ impl ScyllaStore {
         } else {
             &self.prepared().lease_read_quorum
         };
-        let result = self
-            .session()
-            .execute_unpaged(statement, (node,))
-            .await
-            .map_err(|error| execution_error(what, &error, false))?;
-        let rows = result
-            .into_rows_result()
-            .map_err(|error| undecodable_read(what, &error))?;
-        let row = rows
-            .maybe_first_row::<LeaseRow>()
-            .map_err(|error| undecodable_read(what, &error))?;
+        let row: Option<LeaseRow> = self.first_row(what, statement, (node,)).await?;
         Ok(row.and_then(lease_from_row))
     }
 
@@ -444,17 +447,7 @@ impl ScyllaStore {
         } else {
             &self.prepared().record_version_quorum
         };
-        let result = self
-            .session()
-            .execute_unpaged(statement, (table, key))
-            .await
-            .map_err(|error| execution_error(what, &error, false))?;
-        let rows = result
-            .into_rows_result()
-            .map_err(|error| undecodable_read(what, &error))?;
-        let row = rows
-            .maybe_first_row::<(Option<i64>,)>()
-            .map_err(|error| undecodable_read(what, &error))?;
+        let row: Option<(Option<i64>,)> = self.first_row(what, statement, (table, key)).await?;
         Ok(row.and_then(|(version,)| version).map(u64_from_cql))
     }
 
@@ -884,17 +877,9 @@ impl ScyllaStore {
     async fn do_get(&self, table: &str, key: &str) -> Result<Option<Record>, StoreError> {
         let what = "get record";
         limits::record_key(table, key)?;
-        let result = self
-            .session()
-            .execute_unpaged(&self.prepared().record_get, (table, key))
-            .await
-            .map_err(|error| execution_error(what, &error, false))?;
-        let rows = result
-            .into_rows_result()
-            .map_err(|error| undecodable_read(what, &error))?;
-        let row = rows
-            .maybe_first_row::<(Option<i64>, Option<Vec<u8>>)>()
-            .map_err(|error| undecodable_read(what, &error))?;
+        let row: Option<(Option<i64>, Option<Vec<u8>>)> = self
+            .first_row(what, &self.prepared().record_get, (table, key))
+            .await?;
         Ok(row.and_then(|(version, value)| {
             version.map(|version| Record {
                 version: u64_from_cql(version),

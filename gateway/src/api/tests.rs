@@ -100,7 +100,7 @@ pub(crate) fn test_api(dev_login: bool) -> TestApi {
     }
 }
 
-/// A request with an optional JSON body and bearer token, from 10.0.0.1.
+/// A request with an optional JSON body and bearer token, from 127.0.0.9.
 pub(crate) fn request(
     method: Method,
     uri: &str,
@@ -121,7 +121,7 @@ pub(crate) fn request(
     let mut request = builder.body(body).expect("a valid request");
     request
         .extensions_mut()
-        .insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 5555))));
+        .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 9], 5555))));
     request
 }
 
