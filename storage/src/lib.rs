@@ -133,7 +133,7 @@ mod tests {
         assert_eq!(config.keyspace, "auction_store");
         assert_eq!(
             location.to_string(),
-            "scylla:10.0.0.1:9042,10.0.0.2:9042/auction_store?replication=nts:dc1=3"
+            "scylla:127.0.0.1:9042,127.0.0.2:9042/auction_store?replication=nts:dc1=3"
         );
         assert_eq!(location.to_string().parse::<StoreLocation>(), Ok(location));
     }
@@ -145,7 +145,7 @@ mod tests {
             "embedded:",
             "remote:nowhere",
             "disk:/x",
-            "scylla:10.0.0.1:9042",
+            "scylla:127.0.0.1:9042",
         ] {
             let error = text.parse::<StoreLocation>().expect_err("refused");
             assert!(error.contains("store location"), "{text}: {error}");

@@ -9,13 +9,13 @@
 //! use std::sync::Arc;
 //! use store_scylla::{Replication, ScyllaConfig, ScyllaStore};
 //!
-//! let mut config = ScyllaConfig::new(["10.0.0.1:9042", "10.0.0.2:9042"], "auction_store");
+//! let mut config = ScyllaConfig::new(["scylla-0.scylla:9042", "scylla-1.scylla:9042"], "auction_store");
 //! config.replication = Replication::network_topology([("dc1", 3)]);
 //! let store: Arc<dyn store::Store> = Arc::new(ScyllaStore::connect(config).await?);
 //! # Ok(()) }
 //! ```
 //!
-//! The same config as a store location: `scylla:10.0.0.1:9042,10.0.0.2:9042/auction_store?replication=nts:dc1=3`
+//! The same config as a store location: `scylla:scylla-0.scylla:9042,scylla-1.scylla:9042/auction_store?replication=nts:dc1=3`
 //! ([`ScyllaConfig::parse`] reads the part after `scylla:`).
 //!
 //! `connect` connects eagerly (the driver has no lazy session): with no reachable node it fails at once with
